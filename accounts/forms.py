@@ -1,0 +1,54 @@
+import unicodedata
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.avatars import process_avatar
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=gettext_lazy("Display name"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy(
+            "Shown next to your posts. Leave empty to use your username."
+        ),
+    )
+    bio = forms.CharField(
+        label=gettext_lazy("About you"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    avatar = forms.ImageField(
+        label=gettext_lazy("Avatar"),
+        required=False,
+        help_text=gettext_lazy(
+            "JPEG, PNG, GIF or WebP, up to 5 MB. It is cropped to a square."
+        ),
+    )
+    remove_avatar = forms.BooleanField(
+        label=gettext_lazy("Remove my avatar and use the generated one"),
+        required=False,
+    )
+
+    def clean_display_name(self) -> str:
+        value = self.cleaned_data["display_name"].strip()
+        if _has_control_characters(value):
+            raise forms.ValidationError(
+                _("The display name contains invisible characters.")
+            )
+        return value
+
+    def clean_avatar(self) -> ContentFile | None:
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        return process_avatar(upload)

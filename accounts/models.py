@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role, TrustLevel
+
+AVATAR_COLOURS = [
+    "#b4462f",
+    "#2f6fb4",
+    "#3c8a52",
+    "#8a4fb0",
+    "#b07a1e",
+    "#1f8a8a",
+    "#a8386e",
+    "#5b6b2f",
+]
+
+
+def avatar_upload_to(user: User, filename: str) -> str:
+    return f"avatars/{user.pk}/{filename}"
+
+
+class User(AbstractUser):
+    """A person with an account. Custom from the first migration.
+
+    `role` is the standing role (member, brand representative, admin);
+    volunteer moderation comes from per-category assignments, never from
+    this field or from the trust level.
+    """
+
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    bio = models.TextField(_("bio"), max_length=1000, blank=True)
+    avatar = models.ImageField(
+        _("avatar"), upload_to=avatar_upload_to, blank=True, max_length=200
+    )
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.MEMBER, db_index=True
+    )
+    trust_level = models.PositiveSmallIntegerField(
+        choices=TrustLevel.choices, default=TrustLevel.NEW
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    brand = models.ForeignKey(
+        "Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="representatives",
+        help_text=_("Set only for brand representatives."),
+    )
+    brand_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", args=[self.username])
+
+    @property
+    def name(self) -> str:
+        """The name shown next to posts: display name, else username."""
+        return self.display_name or self.username
+
+    @property
+    def is_banned(self) -> bool:
+        """True while the account may not act (suspended or deactivated)."""
+        return not self.is_active
+
+    @cached_property
+    def group_ids(self) -> frozenset[int]:
+        """Ids of the community groups this person belongs to (once per request)."""
+        return frozenset(self.group_memberships.values_list("group_id", flat=True))
+
+    @cached_property
+    def assigned_category_ids(self) -> frozenset[int]:
+        """Categories this person has a moderator assignment for.
+
+        Assigned is not allowed: ask permissions.policy.moderates(), which
+        denies brand representatives and banned accounts first.
+        """
+        return frozenset(
+            self.moderator_assignments.values_list("category_id", flat=True)
+        )
+
+    @cached_property
+    def avatar_colour(self) -> str:
+        digest = hashlib.sha256(self.username.encode()).digest()
+        return AVATAR_COLOURS[digest[0] % len(AVATAR_COLOURS)]
+
+    @property
+    def initials(self) -> str:
+        parts = self.name.split()
+        letters = "".join(p[0] for p in parts[:2]) if parts else self.username[:1]
+        return letters.upper()
+
+
+class Brand(models.Model):
+    """A company whose staff take part as labeled peer resources."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    colour = models.CharField(max_length=7, default="#5b6b7a")
+    logo = models.ImageField(upload_to="brands/", blank=True)
+    support_url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunityGroup(models.Model):
+    """A segment of the community (beta testers, experts, a region) with its
+    own flair and, optionally, categories only its members can read."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    flair = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text=_("Short text label shown on members' posts."),
+    )
+    members = models.ManyToManyField(
+        "User", through="GroupMembership", related_name="community_groups"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        "User", on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"], name="unique_group_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"

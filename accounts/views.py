@@ -1,0 +1,39 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import actions
+from accounts.forms import ProfileForm
+from accounts.models import User
+from accounts.typing import AuthedHttpRequest
+
+
+def profile_view(request: HttpRequest, username: str) -> HttpResponse:
+    profile = get_object_or_404(User, username=username, is_active=True)
+    return render(request, "accounts/profile/index.html", {"profile": profile})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"display_name": user.display_name, "bio": user.bio}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.update_profile(
+            user,
+            user,
+            display_name=form.cleaned_data["display_name"],
+            bio=form.cleaned_data["bio"],
+            avatar=form.cleaned_data["avatar"],
+            remove_avatar=form.cleaned_data["remove_avatar"],
+        )
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:settings")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "accounts/settings/index.html", {"form": form}, status=status
+    )

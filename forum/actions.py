@@ -1,0 +1,465 @@
+"""Every state change in the forum. Views, the admin, commands and tasks call these.
+
+Each action asks the policy first, changes rows inside one transaction,
+keeps the denormalized counters in step with F() updates, and emits an
+outbox event that is dispatched after commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Lower
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from accounts.roles import PostRole, Role
+from forum.markup import MarkupError, extract_mentions, html_to_text, render_post_body
+from forum.models import Category, Like, Post, PostRevision, ReadState, Tag, Topic
+from notifications.events import EventKind, emit
+from permissions import policy
+from permissions.policy import Perm
+
+MAX_TAGS_PER_TOPIC = 4
+TITLE_MIN_LENGTH = 5
+TITLE_MAX_LENGTH = 150
+QUOTE_LINK = re.compile(r"^\s*>.*\]\(/p/(\d+)/?\)", re.MULTILINE)
+
+
+# --- Validation shared by the actions ---------------------------------------------------
+
+
+def clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) < TITLE_MIN_LENGTH:
+        raise ValidationError(
+            _("The title needs at least %(n)d characters.") % {"n": TITLE_MIN_LENGTH},
+            code="title",
+        )
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            _("The title can be at most %(n)d characters (it has %(count)d).")
+            % {"n": TITLE_MAX_LENGTH, "count": len(title)},
+            code="title",
+        )
+    if not slugify(title) and not any(ch.isalnum() for ch in title):
+        raise ValidationError(
+            _("The title needs some letters or digits."), code="title"
+        )
+    return title
+
+
+def resolve_tags(names: Iterable[str]) -> list[Tag]:
+    """Existing tags named in *names*; unknown names are an error, not a new tag."""
+    slugs: list[str] = []
+    for name in names:
+        slug = slugify(name.strip())
+        if slug and slug not in slugs:
+            slugs.append(slug)
+    if len(slugs) > MAX_TAGS_PER_TOPIC:
+        raise ValidationError(
+            _("Choose at most %(n)d tags.") % {"n": MAX_TAGS_PER_TOPIC}, code="tags"
+        )
+    tags = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
+    unknown = [slug for slug in slugs if slug not in tags]
+    if unknown:
+        raise ValidationError(
+            ngettext(
+                "There is no tag called “%(tags)s”.",
+                "There are no tags called %(tags)s.",
+                len(unknown),
+            )
+            % {"tags": ", ".join(f"“{slug}”" for slug in unknown)},
+            code="tags",
+        )
+    return [tags[slug] for slug in slugs]
+
+
+def render_body(body: str) -> tuple[str, list[User]]:
+    """Render *body* to sanitized HTML, linking mentions of existing members.
+
+    Raises ValidationError for text the markup layer rejects and for
+    mentions of people who don't exist.
+    """
+    names = extract_mentions(body)
+    mentioned: list[User] = []
+    if names:
+        lowered = {name.lower() for name in names}
+        mentioned = list(
+            User.objects.annotate(lower_name=Lower("username")).filter(
+                lower_name__in=lowered, is_active=True
+            )
+        )
+        found = {user.username.lower() for user in mentioned}
+        missing = [name for name in names if name.lower() not in found]
+        if missing:
+            raise ValidationError(
+                ngettext(
+                    "Nobody here is called @%(names)s. Check the spelling, or put it in `backticks` if it isn't a mention.",
+                    "Nobody here is called %(names)s. Check the spelling, or put them in `backticks` if they aren't mentions.",
+                    len(missing),
+                )
+                % {
+                    "names": ", @".join(missing)
+                    if len(missing) == 1
+                    else ", ".join(f"@{n}" for n in missing)
+                },
+                code="mentions",
+            )
+    try:
+        html = render_post_body(
+            body,
+            mentions={
+                user.username.lower(): user.get_absolute_url() for user in mentioned
+            },
+        )
+    except MarkupError as exc:
+        raise ValidationError(str(exc), code="body") from exc
+    return html, mentioned
+
+
+def snapshot_role(author: User, category: Category) -> PostRole:
+    """The role label a post carries for its whole life."""
+    if author.role == Role.BRAND_REP:
+        return PostRole.BRAND_REP
+    if policy.is_admin(author):
+        return PostRole.ADMIN
+    if policy.moderates(author, category):
+        return PostRole.MODERATOR
+    return PostRole.MEMBER
+
+
+def _quoted_post_ids(body: str) -> list[int]:
+    return sorted({int(match) for match in QUOTE_LINK.findall(body)})
+
+
+def _update_search_vector(post: Post, title: str = "") -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite searches with LIKE; see forum.search
+    vector = SearchVector("body_text", weight="B", config="english")
+    if title:
+        vector = SearchVector(Value(title), weight="A", config="english") + vector
+    Post.objects.filter(pk=post.pk).update(search_vector=vector)
+
+
+def _new_post(
+    author: User,
+    topic: Topic,
+    *,
+    number: int,
+    body: str,
+    body_html: str,
+    now: timezone.datetime,
+    reply_to: Post | None = None,
+) -> Post:
+    post = Post.objects.create(
+        topic=topic,
+        number=number,
+        author=author,
+        author_name=author.name,
+        author_role=snapshot_role(author, topic.category),
+        author_brand_id=author.brand_id if author.role == Role.BRAND_REP else None,
+        reply_to=reply_to,
+        body_source=body,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        created_at=now,
+    )
+    PostRevision.objects.create(
+        post=post,
+        number=1,
+        title=topic.title if number == 1 else "",
+        body_source=body,
+        author=author,
+        author_name=author.name,
+        created_at=now,
+    )
+    return post
+
+
+# --- Topics and posts ---------------------------------------------------------------------
+
+
+def create_topic(
+    author: User,
+    category: Category,
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str] = (),
+) -> Topic:
+    """Start a topic with its first post; update the category's counters."""
+    policy.require(author, Perm.START_TOPIC, category)
+    title = clean_title(title)
+    tag_objects = resolve_tags(tags)
+    body_html, mentioned = render_body(body)
+    now = timezone.now()
+
+    with transaction.atomic():
+        topic = Topic.objects.create(
+            category=category,
+            title=title,
+            slug=slugify(title)[:160] or "topic",
+            author=author,
+            author_name=author.name,
+            created_at=now,
+            last_posted_at=now,
+            last_poster_name=author.name,
+            last_post_number=1,
+        )
+        post = _new_post(
+            author, topic, number=1, body=body, body_html=body_html, now=now
+        )
+        Topic.objects.filter(pk=topic.pk).update(first_post=post, last_post=post)
+        topic.first_post = topic.last_post = post
+        if tag_objects:
+            topic.tags.set(tag_objects)
+            Tag.objects.filter(pk__in=[t.pk for t in tag_objects]).update(
+                topic_count=F("topic_count") + 1
+            )
+        Category.objects.filter(pk=category.pk).update(
+            topic_count=F("topic_count") + 1,
+            post_count=F("post_count") + 1,
+            last_topic=topic,
+            last_posted_at=now,
+        )
+        _update_search_vector(post, title)
+        _mark_read(author, topic, 1)
+        emit(EventKind.TOPIC_CREATED, actor=author, topic=topic, post=post)
+        _emit_mentions(author, post, mentioned)
+    return topic
+
+
+def reply_to_topic(
+    author: User, topic: Topic, *, body: str, reply_to: Post | None = None
+) -> Post:
+    """Add a reply, optionally in reply to a specific post; update counters."""
+    policy.require(author, Perm.REPLY, topic)
+    if reply_to is not None and reply_to.topic_id != topic.pk:
+        raise ValidationError(_("You can only reply to a post in the same topic."))
+    body_html, mentioned = render_body(body)
+    now = timezone.now()
+
+    with transaction.atomic():
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        number = locked.last_post_number + 1
+        post = _new_post(
+            author,
+            topic,
+            number=number,
+            body=body,
+            body_html=body_html,
+            now=now,
+            reply_to=reply_to,
+        )
+        Topic.objects.filter(pk=topic.pk).update(
+            reply_count=F("reply_count") + 1,
+            last_post_number=number,
+            last_post=post,
+            last_posted_at=now,
+            last_poster_name=author.name,
+        )
+        Category.objects.filter(pk=topic.category_id).update(
+            post_count=F("post_count") + 1, last_topic=topic, last_posted_at=now
+        )
+        _update_search_vector(post)
+        _mark_read(author, topic, number)
+        emit(
+            EventKind.POST_CREATED,
+            actor=author,
+            topic=topic,
+            post=post,
+            reply_to_post_id=reply_to.pk if reply_to else None,
+            quoted_post_ids=_quoted_post_ids(body),
+        )
+        _emit_mentions(author, post, mentioned)
+    topic.refresh_from_db()
+    return post
+
+
+def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -> Post:
+    """Change the text of one's own post, keeping every earlier revision.
+
+    A title is accepted only for the first post of a topic (it retitles the
+    topic; the old slug keeps redirecting). Saving identical text is a no-op.
+    """
+    policy.require(actor, Perm.EDIT_POST, post)
+    topic = post.topic
+    new_title = clean_title(title) if title is not None and post.number == 1 else None
+    title_changed = new_title is not None and new_title != topic.title
+    if body == post.body_source and not title_changed:
+        return post
+    body_html, mentioned = render_body(body)
+    now = timezone.now()
+
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        revision_number = locked.revision_count + 1
+        PostRevision.objects.create(
+            post=post,
+            number=revision_number,
+            title=new_title or (topic.title if post.number == 1 else ""),
+            body_source=body,
+            author=actor,
+            author_name=actor.name,
+            created_at=now,
+        )
+        post.body_source = body
+        post.body_html = body_html
+        post.body_text = html_to_text(body_html)
+        post.edited_at = now
+        post.revision_count = revision_number
+        post.save(
+            update_fields=[
+                "body_source",
+                "body_html",
+                "body_text",
+                "edited_at",
+                "revision_count",
+            ]
+        )
+        if new_title is not None and title_changed:
+            topic.title = new_title
+            topic.slug = slugify(new_title)[:160] or "topic"
+            topic.save(update_fields=["title", "slug"])
+        _update_search_vector(post, topic.title if post.number == 1 else "")
+        emit(
+            EventKind.POST_EDITED,
+            actor=actor,
+            topic=topic,
+            post=post,
+            revision=revision_number,
+        )
+        _emit_mentions(actor, post, mentioned)
+    return post
+
+
+def delete_post(actor: User, post: Post) -> Post:
+    """Soft-delete one's own post: a placeholder stays, the history is kept.
+
+    Deleting the first post deletes the topic the same way.
+    """
+    policy.require(actor, Perm.DELETE_POST, post)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(
+            deleted_at=now
+        )
+        if not updated:
+            return post
+        post.deleted_at = now
+        if post.number == 1:
+            Topic.objects.filter(pk=post.topic_id).update(deleted_at=now)
+            Category.objects.filter(pk=post.topic.category_id).update(
+                topic_count=Greatest(F("topic_count") - 1, 0)
+            )
+        emit(EventKind.POST_DELETED, actor=actor, topic=post.topic, post=post)
+    return post
+
+
+def like_post(actor: User, post: Post) -> Post:
+    """Like a post once. Liking twice is a no-op."""
+    policy.require(actor, Perm.LIKE_POST, post)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Like.objects.create(post=post, user=actor)
+        except IntegrityError:
+            return post
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+        Topic.objects.filter(pk=post.topic_id).update(like_count=F("like_count") + 1)
+        emit(EventKind.POST_LIKED, actor=actor, topic=post.topic, post=post)
+    post.like_count += 1
+    return post
+
+
+def unlike_post(actor: User, post: Post) -> Post:
+    """Take a like back. Without a like, nothing happens."""
+    policy.require(actor, Perm.VIEW_TOPIC, post.topic)
+    with transaction.atomic():
+        deleted, _detail = Like.objects.filter(post=post, user=actor).delete()
+        if not deleted:
+            return post
+        Post.objects.filter(pk=post.pk).update(
+            like_count=Greatest(F("like_count") - 1, 0)
+        )
+        Topic.objects.filter(pk=post.topic_id).update(
+            like_count=Greatest(F("like_count") - 1, 0)
+        )
+    post.like_count = max(post.like_count - 1, 0)
+    return post
+
+
+def accept_answer(actor: User, post: Post) -> Topic:
+    """Mark *post* as the accepted answer of its question (replacing any other)."""
+    policy.require(actor, Perm.ACCEPT_ANSWER, post)
+    topic = post.topic
+    with transaction.atomic():
+        Topic.objects.filter(pk=topic.pk).update(accepted_post=post, is_solved=True)
+        topic.accepted_post = post
+        topic.is_solved = True
+        emit(EventKind.ANSWER_ACCEPTED, actor=actor, topic=topic, post=post)
+    return topic
+
+
+def unaccept_answer(actor: User, topic: Topic) -> Topic:
+    """Clear the accepted answer; allowed to whoever could accept it."""
+    if topic.accepted_post is None:
+        return topic
+    policy.require(actor, Perm.ACCEPT_ANSWER, topic.accepted_post)
+    with transaction.atomic():
+        Topic.objects.filter(pk=topic.pk).update(accepted_post=None, is_solved=False)
+        topic.accepted_post = None
+        topic.is_solved = False
+    return topic
+
+
+# --- Read state --------------------------------------------------------------------------
+
+
+def mark_read(user: User, topic: Topic, number: int) -> None:
+    """Record that *user* has read *topic* up to post *number* (never backwards)."""
+    if not user.is_authenticated:
+        return
+    number = max(0, min(number, topic.last_post_number))
+    _mark_read(user, topic, number)
+
+
+def _mark_read(user: User, topic: Topic, number: int) -> None:
+    updated = ReadState.objects.filter(
+        user=user, topic=topic, last_read_number__lt=number
+    ).update(last_read_number=number, updated_at=timezone.now())
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            ReadState.objects.get_or_create(
+                user=user, topic=topic, defaults={"last_read_number": number}
+            )
+    except IntegrityError:
+        pass  # a parallel request created it; it is at least as far along
+
+
+def _emit_mentions(actor: User, post: Post, mentioned: list[User]) -> None:
+    recipients = [user.pk for user in mentioned if user.pk != actor.pk]
+    if recipients:
+        emit(
+            EventKind.USER_MENTIONED,
+            actor=actor,
+            topic=post.topic,
+            post=post,
+            user_ids=recipients,
+        )
+
+
+def max_post_length() -> int:
+    return getattr(settings, "FORUM_MAX_POST_LENGTH", 30000)

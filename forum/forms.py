@@ -1,0 +1,58 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from forum.actions import TITLE_MAX_LENGTH
+
+BODY_WIDGET = forms.Textarea(
+    attrs={"rows": 10, "class": "composer-input", "data-composer": "body"}
+)
+
+
+class TopicForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=TITLE_MAX_LENGTH + 50, strip=True
+    )
+    body = forms.CharField(label=_("Your post"), widget=BODY_WIDGET, strip=False)
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Up to four existing tags, separated by commas."),
+    )
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data["tags"]
+        return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), widget=BODY_WIDGET, strip=False)
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class EditPostForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=TITLE_MAX_LENGTH + 50, required=False, strip=True
+    )
+    body = forms.CharField(label=_("Post"), widget=BODY_WIDGET, strip=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search for"), max_length=200, required=False)
+    category = forms.SlugField(required=False)
+    author = forms.CharField(max_length=150, required=False)
+    tag = forms.SlugField(required=False)
+    solved = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any")), ("yes", _("Solved")), ("no", _("Unsolved"))],
+    )
+
+
+def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach an action's ValidationError to the field it is about."""
+    fields = {"title": "title", "tags": "tags", "body": "body", "mentions": "body"}
+    for error in exc.error_list:
+        field = fields.get(error.code or "")
+        if field not in form.fields:
+            field = None
+        form.add_error(field, error)

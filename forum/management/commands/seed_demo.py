@@ -1,0 +1,245 @@
+"""Load the demo community (forum/demo_content.py) once.
+
+Everything is written through the same actions members use, so counters,
+revisions, read state and events are what real use would produce; only the
+timestamps are moved into the past afterwards so the demo looks lived-in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Brand, CommunityGroup, GroupMembership, User
+from accounts.roles import Role, TrustLevel
+from forum import actions, demo_content
+from forum.models import Category, Post, PostRevision, Tag, Topic
+from moderation.models import ModeratorAssignment
+
+DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
+LOGINS = ["member", "mod", "rep", "admin"]
+
+
+class Command(BaseCommand):
+    help = "Load a demo community (once) and print the demo logins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even if the database already has categories.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Category.objects.exists() and not options["force"]:
+            self.stdout.write(
+                "Demo data is already loaded (categories exist); nothing to do."
+            )
+            self._print_logins()
+            return
+        try:
+            with transaction.atomic():
+                self._load()
+        except ValidationError as exc:
+            raise CommandError(f"Demo content was rejected: {exc}") from exc
+        self.stdout.write(self.style.SUCCESS("Demo community loaded."))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write("Demo logins (username / password):")
+        roles = dict(
+            User.objects.filter(username__in=LOGINS).values_list("username", "role")
+        )
+        for username in LOGINS:
+            if username in roles:
+                self.stdout.write(
+                    f"  {username:<8} / {DEMO_PASSWORD}   ({_describe(username)})"
+                )
+
+    def _load(self) -> None:
+        now = timezone.now()
+        brand_data = demo_content.BRAND
+        brand = Brand.objects.create(
+            name=brand_data["name"],
+            slug=brand_data["slug"],
+            colour=brand_data["colour"],
+            support_url=brand_data["support_url"],
+            description=brand_data["description"],
+        )
+
+        people: dict[str, User] = {}
+        for index, person in enumerate(demo_content.PEOPLE):
+            people[person["username"]] = self._create_person(person, brand, now, index)
+
+        groups: dict[str, CommunityGroup] = {}
+        for group_data in demo_content.GROUPS:
+            group = CommunityGroup.objects.create(
+                slug=group_data["slug"],
+                name=group_data["name"],
+                description=group_data["description"],
+                flair=group_data.get("flair", group_data["name"])[:30],
+            )
+            GroupMembership.objects.bulk_create(
+                GroupMembership(group=group, user=people[name])
+                for name in group_data["members"]
+            )
+            groups[group.slug] = group
+
+        categories: dict[str, Category] = {}
+        position = 0
+        for data in demo_content.CATEGORIES:
+            position += 1
+            parent = self._create_category(data, None, groups, position)
+            categories[parent.slug] = parent
+            for child_data in data.get("children", []):
+                position += 1
+                child = self._create_category(child_data, parent, groups, position)
+                categories[child.slug] = child
+
+        moderators = [p for p in demo_content.PEOPLE if p["role"] == "moderator"]
+        top_level = [c for c in categories.values() if c.parent_id is None]
+        for person in moderators:
+            for category in top_level:
+                ModeratorAssignment.objects.create(
+                    user=people[person["username"]], category=category
+                )
+
+        tag_names = sorted(
+            {tag for topic in demo_content.TOPICS for tag in topic["tags"]}
+        )
+        Tag.objects.bulk_create(Tag(name=name, slug=name) for name in tag_names)
+
+        for topic_data in demo_content.TOPICS:
+            self._create_topic(topic_data, people, categories, now)
+
+    def _create_person(
+        self, person: dict[str, Any], brand: Brand, now: Any, index: int
+    ) -> User:
+        role = person["role"]
+        user = User.objects.create_user(
+            username=person["username"],
+            email=f"{person['username']}@example.com",
+            password=DEMO_PASSWORD,
+            display_name=person["display_name"],
+            bio=person["bio"],
+            role=Role.ADMIN
+            if role == "admin"
+            else Role.BRAND_REP
+            if role == "brand_rep"
+            else Role.MEMBER,
+            trust_level=TrustLevel.REGULAR
+            if role in {"moderator", "admin"}
+            else TrustLevel.MEMBER,
+            is_staff=role == "admin",
+            is_superuser=role == "admin",
+            brand=brand if role == "brand_rep" else None,
+            brand_since=now - timedelta(days=200) if role == "brand_rep" else None,
+        )
+        if person["username"] == "member":
+            user.trust_level = TrustLevel.BASIC
+            user.save(update_fields=["trust_level"])
+        User.objects.filter(pk=user.pk).update(
+            date_joined=now - timedelta(days=400 - index * 17)
+        )
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True, primary=True
+        )
+        return user
+
+    def _create_category(
+        self,
+        data: dict[str, Any],
+        parent: Category | None,
+        groups: dict[str, CommunityGroup],
+        position: int,
+    ) -> Category:
+        group_slug = data.get("group")
+        return Category.objects.create(
+            parent=parent,
+            name=data["name"],
+            slug=data["slug"],
+            description=data["description"],
+            colour=data["colour"],
+            kind=data["kind"],
+            position=position,
+            restricted_to=groups[group_slug] if group_slug else None,
+        )
+
+    def _create_topic(
+        self,
+        data: dict[str, Any],
+        people: dict[str, User],
+        categories: dict[str, Category],
+        now: Any,
+    ) -> None:
+        author = people[data["author"]]
+        category = categories[data["category"]]
+        topic = actions.create_topic(
+            author, category, title=data["title"], body=data["body"], tags=data["tags"]
+        )
+        started = now - timedelta(days=data["days_ago"])
+        stamps: dict[int, Any] = {1: started}
+        posts: list[Post] = []
+        for reply in data.get("replies", []):
+            reply_to = (
+                posts[reply["reply_to"]] if reply.get("reply_to") is not None else None
+            )
+            post = actions.reply_to_topic(
+                people[reply["author"]], topic, body=reply["body"], reply_to=reply_to
+            )
+            stamps[post.number] = min(
+                started + timedelta(hours=reply["hours_after"]), now
+            )
+            posts.append(post)
+        first_post = Post.objects.get(topic=topic, number=1)
+        for name in data.get("likes", []):
+            actions.like_post(people[name], first_post)
+        for post, reply in zip(posts, data.get("replies", []), strict=True):
+            for name in reply.get("likes", []):
+                actions.like_post(people[name], post)
+        if data.get("accepted") is not None:
+            actions.accept_answer(author, posts[data["accepted"]])
+        if data.get("official") is not None:
+            # Official answers get their own action with the roles work; the
+            # demo marks one so the label can be seen.
+            Post.objects.filter(pk=posts[data["official"]].pk).update(
+                is_official_answer=True
+            )
+        self._backdate(topic, stamps, pinned=data.get("pinned", False))
+
+    def _backdate(self, topic: Topic, stamps: dict[int, Any], *, pinned: bool) -> None:
+        for number, stamp in stamps.items():
+            Post.objects.filter(topic=topic, number=number).update(created_at=stamp)
+            PostRevision.objects.filter(post__topic=topic, post__number=number).update(
+                created_at=stamp
+            )
+        last = max(stamps.values())
+        Topic.objects.filter(pk=topic.pk).update(
+            created_at=stamps[1], last_posted_at=last, is_pinned=pinned
+        )
+        category = topic.category
+        newest = Topic.objects.filter(category=category).aggregate(
+            m=Max("last_posted_at")
+        )["m"]
+        newest_topic = Topic.objects.filter(
+            category=category, last_posted_at=newest
+        ).first()
+        Category.objects.filter(pk=category.pk).update(
+            last_posted_at=newest, last_topic=newest_topic
+        )
+
+
+def _describe(username: str) -> str:
+    return {
+        "member": "a community member",
+        "mod": "a volunteer moderator",
+        "rep": "a brand representative (peer resource)",
+        "admin": "an administrator; also signs in to /admin/",
+    }.get(username, "")

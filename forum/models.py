@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import PostRole
+
+
+class CategoryKind(models.TextChoices):
+    DISCUSSION = "discussion", _("Discussion")
+    QUESTIONS = "questions", _("Questions & answers")
+    IDEAS = "ideas", _("Ideas")
+    ANNOUNCEMENTS = "announcements", _("Announcements")
+
+
+class Category(models.Model):
+    """A place for topics. One level of subcategories (`parent`)."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#3b6ea5")
+    kind = models.CharField(
+        max_length=16, choices=CategoryKind.choices, default=CategoryKind.DISCUSSION
+    )
+    position = models.PositiveIntegerField(default=0)
+    # Segmentation: when set, only members of the group (and the category's
+    # moderators and admins) can see the category at all.
+    restricted_to = models.ForeignKey(
+        "accounts.CommunityGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+    )
+    min_trust_level = models.PositiveSmallIntegerField(default=0)
+
+    # Denormalized for the home page; maintained by forum.actions.
+    topic_count = models.PositiveIntegerField(default=0)
+    post_count = models.PositiveIntegerField(default=0)
+    last_topic = models.ForeignKey(
+        "Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:category", args=[self.slug])
+
+    @property
+    def is_questions(self) -> bool:
+        return self.kind == CategoryKind.QUESTIONS
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=30, unique=True)
+    slug = models.SlugField(max_length=30, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    topic_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:tag", args=[self.slug])
+
+
+class Topic(models.Model):
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="topics"
+    )
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160, allow_unicode=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="topics",
+    )
+    author_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(db_index=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="topics")
+
+    # Denormalized for lists; maintained by forum.actions.
+    first_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_posted_at = models.DateTimeField()
+    last_poster_name = models.CharField(max_length=150, blank=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    # Highest post number handed out; posts are numbered 1, 2, 3 … per topic
+    # and keep their number forever, so a page is a range of numbers.
+    last_post_number = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # Q&A
+    accepted_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_solved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_pinned", "-last_posted_at"]
+        indexes = [
+            models.Index(
+                fields=["category", "-is_pinned", "-last_posted_at"],
+                name="topic_category_activity",
+            ),
+            models.Index(
+                fields=["-is_pinned", "-last_posted_at"], name="topic_activity"
+            ),
+            models.Index(fields=["-last_posted_at"], name="topic_latest"),
+            models.Index(
+                fields=["category", "is_solved"], name="topic_category_solved"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self.slug:
+            self.slug = slugify(self.title)[:160] or "topic"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:topic", args=[self.slug, self.pk])
+
+    def get_post_url(self, number: int) -> str:
+        return reverse("forum:topic_post", args=[self.slug, self.pk, number])
+
+
+class Post(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="posts",
+    )
+    # Snapshots: the label on a post stays true after its author changes
+    # name or role.
+    author_name = models.CharField(max_length=150)
+    author_role = models.CharField(
+        max_length=16, choices=PostRole.choices, default=PostRole.MEMBER
+    )
+    author_brand = models.ForeignKey(
+        "accounts.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+
+    body_source = models.TextField()
+    # Sanitized by forum.markup at write time; never rendered on read.
+    body_html = models.TextField()
+    # Plain text of body_html, for search, excerpts and feeds.
+    body_text = models.TextField(blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    created_at = models.DateTimeField(db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    revision_count = models.PositiveIntegerField(default=1)
+    like_count = models.PositiveIntegerField(default=0)
+    is_official_answer = models.BooleanField(default=False)
+
+    is_hidden = models.BooleanField(default=False)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hide_reason = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["topic", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "number"], name="unique_post_number"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}#{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post", args=[self.pk])
+
+    @property
+    def body(self) -> SafeString:
+        # body_html was sanitized at write time by forum.markup.render_post_body.
+        return mark_safe(self.body_html)  # noqa: S308
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+
+class PostRevision(models.Model):
+    """One version of a post's text. Every edit adds one; none is ever purged
+    (except by a logged redaction of personal data)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=150, blank=True)
+    body_source = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    author_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "number"], name="unique_revision_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} r{self.number}"
+
+
+class Like(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="unique_like")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.post_id}"
+
+
+class ReadState(models.Model):
+    """How far a member has read in a topic."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_states"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="read_states"
+    )
+    last_read_number = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="unique_read_state")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.topic_id} to {self.last_read_number}"

@@ -1,0 +1,112 @@
+"""Read-side selectors for forum pages: each returns querysets or lists in a
+fixed number of SQL queries, whatever the amount of data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from forum.models import Category, Like, Post, ReadState, Tag, Topic
+from permissions import policy
+from permissions.policy import Actor
+
+POSTS_PER_PAGE = 20
+TOPICS_PER_PAGE = 30
+
+
+def topic_list(actor: Actor, topics: QuerySet[Topic] | None = None) -> QuerySet[Topic]:
+    """Visible topics with what a list row shows, pinned first, then by activity."""
+    topics = Topic.objects.all() if topics is None else topics
+    return (
+        policy.visible_topics(actor, topics)
+        .select_related("category", "category__parent")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
+        .order_by("-is_pinned", "-last_posted_at", "-pk")
+    )
+
+
+def attach_read_state(actor: Actor, topics: Sequence[Topic]) -> None:
+    """Set `unread_count` and `is_new` on each topic, with one query."""
+    for topic in topics:
+        topic.unread_count = 0
+        topic.is_new = False
+        topic.last_read_number = 0
+    if not actor.is_authenticated or not topics:
+        return
+    read = dict(
+        ReadState.objects.filter(
+            user=actor, topic__in=[t.pk for t in topics]
+        ).values_list("topic_id", "last_read_number")
+    )
+    for topic in topics:
+        if topic.pk not in read:
+            topic.is_new = True
+            continue
+        topic.last_read_number = read[topic.pk]
+        topic.unread_count = max(0, topic.last_post_number - read[topic.pk])
+
+
+def visible_categories(actor: Actor) -> list[Category]:
+    """Top-level categories with their visible children in `.visible_children`."""
+    categories = list(
+        policy.visible_categories(actor, Category.objects.all())
+        .select_related("parent", "last_topic")
+        .order_by("position", "name")
+    )
+    by_parent: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            by_parent.setdefault(category.parent_id, []).append(category)
+    top = [c for c in categories if c.parent_id is None]
+    for category in top:
+        category.visible_children = by_parent.get(category.pk, [])
+    return top
+
+
+def page_count(topic: Topic) -> int:
+    return max(1, -(-topic.last_post_number // POSTS_PER_PAGE))
+
+
+def page_of(number: int) -> int:
+    return max(1, -(-number // POSTS_PER_PAGE))
+
+
+def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
+    """Posts on one page of a topic: a range of post numbers, so the last page
+    costs what the first does."""
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    last = page * POSTS_PER_PAGE
+    posts = list(
+        Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
+        .select_related("author", "author_brand", "reply_to")
+        .order_by("number")
+    )
+    liked: set[int] = set()
+    if actor.is_authenticated and posts:
+        liked = set(
+            Like.objects.filter(user=actor, post__in=[p.pk for p in posts]).values_list(
+                "post_id", flat=True
+            )
+        )
+    for post in posts:
+        post.liked_by_me = post.pk in liked
+    return posts
+
+
+def read_position(actor: Actor, topic: Topic) -> int:
+    if not actor.is_authenticated:
+        return 0
+    state = ReadState.objects.filter(user=actor, topic=topic).values_list(
+        "last_read_number", flat=True
+    )
+    return next(iter(state), 0)
+
+
+def page_query(params: dict[str, Any]) -> str:
+    """Query string of the filters to keep on pagination links, ending in '&'."""
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in params.items() if v and k != "page"}
+    return urlencode(kept) + "&" if kept else ""

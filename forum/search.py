@@ -1,0 +1,101 @@
+"""Full-text search over posts that the searcher may see.
+
+PostgreSQL: a weighted tsvector per post (topic title weight A on the first
+post, body weight B), a GIN index, websearch_to_tsquery syntax and ts_rank.
+SQLite (the zero-service mode): every word must appear in the title or body
+(case-insensitive LIKE), newest first. Both paths apply the same filters and
+the same visibility rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+
+from forum.markup import excerpt
+from forum.models import Post
+from permissions import policy
+from permissions.policy import Actor
+
+SNIPPET_LENGTH = 240
+
+
+def search_posts(
+    actor: Actor,
+    *,
+    q: str,
+    category: str = "",
+    author: str = "",
+    tag: str = "",
+    solved: str = "",
+) -> QuerySet[Post]:
+    posts = policy.visible_posts(
+        actor, Post.objects.filter(deleted_at__isnull=True, is_hidden=False)
+    ).select_related("topic", "topic__category")
+    if category:
+        posts = posts.filter(
+            Q(topic__category__slug=category)
+            | Q(topic__category__parent__slug=category)
+        )
+    if author:
+        posts = posts.filter(author__username__iexact=author.lstrip("@"))
+    if tag:
+        posts = posts.filter(topic__tags__slug=tag)
+    if solved == "yes":
+        posts = posts.filter(topic__is_solved=True)
+    elif solved == "no":
+        posts = posts.filter(topic__is_solved=False)
+
+    if connection.vendor == "postgresql":
+        query = SearchQuery(q, search_type="websearch", config="english")
+        return (
+            posts.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-created_at")
+        )
+    for word in _words(q):
+        posts = posts.filter(
+            Q(body_text__icontains=word) | Q(topic__title__icontains=word, number=1)
+        )
+    return posts.order_by("-created_at")
+
+
+def _words(q: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", q) if len(w) > 1][:10]
+
+
+def attach_snippets(posts: Sequence[Post], q: str) -> None:
+    """Set `.snippet`: an escaped excerpt around the first match with <mark> tags."""
+    words = _words(q)
+    pattern = (
+        re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        if words
+        else None
+    )
+    for post in posts:
+        text = post.body_text
+        start = 0
+        if pattern and (match := pattern.search(text)):
+            start = max(0, match.start() - SNIPPET_LENGTH // 3)
+        window = text[start : start + SNIPPET_LENGTH]
+        if start > 0:
+            window = "…" + window.split(" ", 1)[-1]
+        if start + SNIPPET_LENGTH < len(text):
+            window += "…"
+        post.snippet = _highlight(window or excerpt(post.body_html), pattern)
+        post.title_html = _highlight(post.topic.title, pattern)
+
+
+def _highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
+    escaped = escape(text)
+    if pattern is None:
+        return escaped
+    # Matching on escaped text: search words are \w+, which never contain
+    # the characters escape() rewrites, so a match never splits an entity.
+    return SafeString(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))

@@ -1,0 +1,39 @@
+from django.urls import path
+
+from forum import feeds, views
+
+app_name = "forum"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("latest/", views.latest_view, name="latest"),
+    path("new/", views.new_view, name="new"),
+    path("unread/", views.unread_view, name="unread"),
+    path("search/", views.search_view, name="search"),
+    path("preview/", views.preview_view, name="preview"),
+    path("c/<slug:slug>/", views.category_view, name="category"),
+    path("c/<slug:slug>/new-topic/", views.topic_start_view, name="topic_start"),
+    path("tags/<slug:slug>/", views.tag_view, name="tag"),
+    path("t/<int:topic_id>/", views.topic_short_view, name="topic_short"),
+    path("t/<str:slug>/<int:topic_id>/", views.topic_view, name="topic"),
+    path(
+        "t/<str:slug>/<int:topic_id>/<int:number>",
+        views.topic_post_view,
+        name="topic_post",
+    ),
+    path("t/<int:topic_id>/reply/", views.reply_view, name="reply"),
+    path(
+        "t/<int:topic_id>/unread/",
+        views.topic_first_unread_view,
+        name="topic_first_unread",
+    ),
+    path("p/<int:post_id>/", views.post_view, name="post"),
+    path("p/<int:post_id>/edit/", views.post_edit_view, name="post_edit"),
+    path("p/<int:post_id>/delete/", views.post_delete_view, name="post_delete"),
+    path("p/<int:post_id>/like/", views.post_like_view, name="post_like"),
+    path("p/<int:post_id>/accept/", views.post_accept_view, name="post_accept"),
+    path("p/<int:post_id>/history/", views.post_history_view, name="post_history"),
+    path("feeds/latest/", feeds.LatestTopicsFeed(), name="feed_latest"),
+    path("feeds/c/<slug:slug>/", feeds.CategoryFeed(), name="feed_category"),
+    path("feeds/t/<int:topic_id>/", feeds.TopicFeed(), name="feed_topic"),
+]

@@ -1,0 +1,499 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.typing import AuthedHttpRequest
+from forum import actions, queries, search
+from forum.forms import (
+    EditPostForm,
+    ReplyForm,
+    SearchForm,
+    TopicForm,
+    add_action_errors,
+)
+from forum.markup import MarkupError, render_post_body
+from forum.models import Category, CategoryKind, Post, ReadState, Tag, Topic
+from forum.revisions import revision_diffs
+from permissions import policy
+from permissions.policy import Perm
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _paginate(request: HttpRequest, queryset, per_page: int = queries.TOPICS_PER_PAGE):  # type: ignore[no-untyped-def]
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(_page_number(request))
+
+
+def _topic_or_404(request: HttpRequest, topic_id: int) -> Topic:
+    topic = get_object_or_404(
+        Topic.objects.select_related("category", "category__parent", "accepted_post"),
+        pk=topic_id,
+    )
+    policy.require(request.user, Perm.VIEW_TOPIC, topic)
+    return topic
+
+
+def _post_or_404(request: HttpRequest, post_id: int) -> Post:
+    post = get_object_or_404(
+        Post.objects.select_related("topic__category__parent", "author"), pk=post_id
+    )
+    policy.require(request.user, Perm.VIEW_TOPIC, post.topic)
+    return post
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+@require_GET
+def home_view(request: HttpRequest) -> HttpResponse:
+    categories = queries.visible_categories(request.user)
+    latest = list(queries.topic_list(request.user)[:10])
+    queries.attach_read_state(request.user, latest)
+    return render(
+        request, "forum/home/index.html", {"categories": categories, "latest": latest}
+    )
+
+
+@require_GET
+def latest_view(request: HttpRequest) -> HttpResponse:
+    page = _paginate(request, queries.topic_list(request.user))
+    queries.attach_read_state(request.user, page.object_list)
+    return render(
+        request,
+        "forum/topic_list/index.html",
+        {
+            "page_obj": page,
+            "list_title": _("Latest"),
+            "feed_url": reverse("forum:feed_latest"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def new_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Topics the member has never opened, started after they joined."""
+    topics = queries.topic_list(
+        request.user,
+        Topic.objects.filter(created_at__gte=request.user.date_joined).exclude(
+            read_states__user=request.user
+        ),
+    )
+    page = _paginate(request, topics)
+    queries.attach_read_state(request.user, page.object_list)
+    return render(
+        request,
+        "forum/topic_list/index.html",
+        {"page_obj": page, "list_title": _("New")},
+    )
+
+
+@login_required
+@require_GET
+def unread_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Topics the member has opened and that have posts since."""
+    unread_ids = ReadState.objects.filter(
+        user=request.user,
+        last_read_number__lt=F("topic__last_post_number"),
+    ).values("topic_id")
+    page = _paginate(
+        request,
+        queries.topic_list(request.user, Topic.objects.filter(pk__in=unread_ids)),
+    )
+    queries.attach_read_state(request.user, page.object_list)
+    return render(
+        request,
+        "forum/topic_list/index.html",
+        {"page_obj": page, "list_title": _("Unread")},
+    )
+
+
+@require_GET
+def category_view(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    policy.require(request.user, Perm.VIEW_CATEGORY, category)
+    children = list(
+        policy.visible_categories(request.user, category.children.all()).select_related(
+            "last_topic"
+        )
+    )
+    topics = Topic.objects.filter(category__in=[category, *children])
+    solved_filter = request.GET.get("filter", "")
+    if category.kind == CategoryKind.QUESTIONS and solved_filter == "unsolved":
+        topics = topics.filter(is_solved=False)
+    elif category.kind == CategoryKind.QUESTIONS and solved_filter == "solved":
+        topics = topics.filter(is_solved=True)
+    else:
+        solved_filter = ""
+    page = _paginate(request, queries.topic_list(request.user, topics))
+    queries.attach_read_state(request.user, page.object_list)
+    return render(
+        request,
+        "forum/category/index.html",
+        {
+            "category": category,
+            "children": children,
+            "page_obj": page,
+            "solved_filter": solved_filter,
+            "page_query": queries.page_query({"filter": solved_filter}),
+            "can_start": policy.check(request.user, Perm.START_TOPIC, category),
+        },
+    )
+
+
+@require_GET
+def tag_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _paginate(
+        request, queries.topic_list(request.user, Topic.objects.filter(tags=tag))
+    )
+    queries.attach_read_state(request.user, page.object_list)
+    return render(
+        request,
+        "forum/topic_list/index.html",
+        {
+            "page_obj": page,
+            "list_title": _("Tagged “%(tag)s”") % {"tag": tag.name},
+            "tag": tag,
+        },
+    )
+
+
+# --- Topic pages ---------------------------------------------------------------------------
+
+
+@require_GET
+def topic_short_view(request: HttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    return redirect(topic.get_absolute_url(), permanent=True)
+
+
+@require_GET
+def topic_view(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    if slug != topic.slug:
+        # Old slugs of retitled topics (and mistyped ones) land on the topic.
+        url = topic.get_absolute_url()
+        if request.GET:
+            url += "?" + request.GET.urlencode()
+        return HttpResponseRedirect(url, status=301)
+    page_count = queries.page_count(topic)
+    page = _page_number(request)
+    if page > page_count:
+        raise Http404
+    return _render_topic(request, topic, page, page_count)
+
+
+def _render_topic(
+    request: HttpRequest,
+    topic: Topic,
+    page: int,
+    page_count: int,
+    *,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    posts = queries.topic_posts(request.user, topic, page)
+    read_up_to = queries.read_position(request.user, topic)
+    if request.user.is_authenticated and posts:
+        actions.mark_read(request.user, topic, posts[-1].number)
+    first_post = posts[0] if posts and posts[0].number == 1 else None
+    reply_check = policy.check(request.user, Perm.REPLY, topic)
+    if reply_form is None and reply_check.allowed:
+        reply_form = ReplyForm()
+    return render(
+        request,
+        "forum/topic/index.html",
+        {
+            "topic": topic,
+            "posts": posts,
+            "first_post": first_post,
+            "page": page,
+            "page_count": page_count,
+            "pages": range(1, page_count + 1),
+            "read_up_to": read_up_to,
+            "first_unread": read_up_to + 1
+            if 0 < read_up_to < topic.last_post_number
+            else None,
+            "reply_check": reply_check,
+            "reply_form": reply_form,
+            "tags": list(topic.tags.all()),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def topic_post_view(
+    request: HttpRequest, slug: str, topic_id: int, number: int
+) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    if number < 1 or number > topic.last_post_number:
+        raise Http404
+    page = queries.page_of(number)
+    url = topic.get_absolute_url()
+    if page > 1:
+        url += f"?page={page}"
+    return redirect(f"{url}#post-{number}")
+
+
+@require_GET
+def topic_first_unread_view(request: HttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    read_up_to = queries.read_position(request.user, topic)
+    number = min(read_up_to + 1, topic.last_post_number)
+    return redirect(topic.get_post_url(number))
+
+
+@require_GET
+def post_view(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    return redirect(post.topic.get_post_url(post.number))
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_start_view(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    policy.require(request.user, Perm.START_TOPIC, category)
+    form = TopicForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = actions.create_topic(
+                request.user,
+                category,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.cleaned_data["tags"],
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            return redirect(topic.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "forum/topic_start/index.html",
+        {"category": category, "form": form, "tags": Tag.objects.all()},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    policy.require(request.user, Perm.REPLY, topic)
+    if request.method == "GET":
+        return _reply_form_page(request, topic)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        reply_to = None
+        if form.cleaned_data["reply_to"]:
+            reply_to = Post.objects.filter(
+                pk=form.cleaned_data["reply_to"], topic=topic
+            ).first()
+        try:
+            post = actions.reply_to_topic(
+                request.user, topic, body=form.cleaned_data["body"], reply_to=reply_to
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            url = topic.get_post_url(post.number)
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    return _reply_form_page(request, topic, form=form, status=400)
+
+
+def _reply_form_page(
+    request: AuthedHttpRequest,
+    topic: Topic,
+    *,
+    form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The reply composer on its own page (JavaScript off, quoting, errors)."""
+    reply_to = None
+    if form is None:
+        initial: dict[str, object] = {}
+        quote_id = request.GET.get("quote") or request.GET.get("reply_to")
+        if quote_id and quote_id.isdigit():
+            reply_to = (
+                Post.objects.filter(
+                    pk=int(quote_id), topic=topic, deleted_at__isnull=True
+                )
+                .exclude(is_hidden=True)
+                .first()
+            )
+        if reply_to is not None:
+            initial["reply_to"] = reply_to.pk
+            if request.GET.get("quote"):
+                initial["body"] = quote_markdown(reply_to, request.GET.get("text", ""))
+        form = ReplyForm(initial=initial)
+    elif form.data.get("reply_to", "").isdigit():
+        reply_to = Post.objects.filter(
+            pk=int(form.data["reply_to"]), topic=topic
+        ).first()
+    return render(
+        request,
+        "forum/reply/index.html",
+        {"topic": topic, "form": form, "reply_to": reply_to},
+        status=status,
+    )
+
+
+def quote_markdown(post: Post, selection: str = "") -> str:
+    """Markdown quoting *post* (or the selected part of it) with attribution."""
+    text = selection.strip() if selection.strip() else post.body_source.strip()
+    quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+    attribution = _("%(name)s wrote") % {"name": post.author_name}
+    return f"> [{attribution}]({post.get_absolute_url()}):\n{quoted}\n\n"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    policy.require(request.user, Perm.EDIT_POST, post)
+    initial = {
+        "body": post.body_source,
+        "title": post.topic.title if post.number == 1 else "",
+    }
+    form = EditPostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_post(
+                request.user,
+                post,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data["title"] if post.number == 1 else None,
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Your post was updated."))
+            return redirect(post.topic.get_post_url(post.number))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "forum/post_edit/index.html",
+        {"post": post, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    policy.require(request.user, Perm.DELETE_POST, post)
+    if request.method == "POST":
+        actions.delete_post(request.user, post)
+        messages.success(request, _("Your post was deleted. Its history is kept."))
+        if post.number == 1:
+            return redirect(post.topic.category.get_absolute_url())
+        return redirect(post.topic.get_post_url(post.number))
+    return render(request, "forum/post_delete/index.html", {"post": post})
+
+
+@login_required
+@require_POST
+def post_like_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    if request.POST.get("action") == "unlike":
+        actions.unlike_post(request.user, post)
+        post.liked_by_me = False
+    else:
+        actions.like_post(request.user, post)
+        post.liked_by_me = True
+    if request.htmx:
+        return render(request, "forum/topic/_like.html", {"post": post})
+    return redirect(post.topic.get_post_url(post.number))
+
+
+@login_required
+@require_POST
+def post_accept_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    if request.POST.get("action") == "unaccept":
+        actions.unaccept_answer(request.user, post.topic)
+        messages.success(request, _("The answer is no longer marked as accepted."))
+    else:
+        actions.accept_answer(request.user, post)
+        messages.success(request, _("Marked as the accepted answer."))
+    return redirect(post.topic.get_post_url(post.number))
+
+
+@require_GET
+def post_history_view(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    policy.require(request.user, Perm.VIEW_POST_HISTORY, post)
+    revisions = list(post.revisions.order_by("number"))
+    return render(
+        request,
+        "forum/post_history/index.html",
+        {"post": post, "revisions": revision_diffs(revisions)},
+    )
+
+
+@require_POST
+def preview_view(request: HttpRequest) -> HttpResponse:
+    """Rendered preview of the composer's text (htmx); the same renderer as saving."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Sign in to write posts."))
+    body = request.POST.get("body", "")
+    error = ""
+    html = ""
+    if body.strip():
+        try:
+            html = render_post_body(body)
+        except MarkupError as exc:
+            error = str(exc)
+    return render(
+        request, "forum/_preview.html", {"preview_html": html, "error": error}
+    )
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        results = search.search_posts(request.user, **form.cleaned_data)
+        page = _paginate(request, results, per_page=20)
+        search.attach_snippets(page.object_list, form.cleaned_data["q"])
+    return render(
+        request,
+        "forum/search/index.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "page_query": queries.page_query(request.GET.dict()),
+            "categories": queries.visible_categories(request.user),
+        },
+    )

@@ -1,0 +1,356 @@
+"""Who may do what in the forum.
+
+Every permission question is answered here: views, actions, templates and
+Celery tasks ask this module and never re-implement a rule. Rules deny by
+default, apply hard denials first, and keep one condition per line so that
+coverage shows which branches the tests exercise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role, TrustLevel
+from forum.models import Category, CategoryKind, Post, Topic
+
+Actor: TypeAlias = User | AnonymousUser
+
+
+class Perm(StrEnum):
+    VIEW_CATEGORY = "view_category"
+    VIEW_TOPIC = "view_topic"
+    START_TOPIC = "start_topic"
+    REPLY = "reply"
+    EDIT_POST = "edit_post"
+    DELETE_POST = "delete_post"
+    LIKE_POST = "like_post"
+    ACCEPT_ANSWER = "accept_answer"
+    VIEW_POST_HISTORY = "view_post_history"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    conceal: bool = False  # deny with 404: the actor must not learn the object exists
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(allowed=True)
+NOT_FOUND = Decision(allowed=False, conceal=True)
+
+
+def deny(reason: str) -> Decision:
+    return Decision(allowed=False, reason=reason)
+
+
+def check(actor: Actor, perm: Perm | str, obj: Any) -> Decision:
+    return _RULES[Perm(perm)](actor, obj)
+
+
+def can(actor: Actor, perm: Perm | str, obj: Any) -> bool:
+    return check(actor, perm, obj).allowed
+
+
+def require(actor: Actor, perm: Perm | str, obj: Any) -> None:
+    """Return if *actor* may do *perm* to *obj*, else raise Http404 or PermissionDenied."""
+    decision = check(actor, perm, obj)
+    if decision.allowed:
+        return
+    if decision.conceal:
+        raise Http404
+    raise PermissionDenied(decision.reason)
+
+
+# --- Who the actor is ------------------------------------------------------------------
+
+
+def is_brand_rep(actor: Actor) -> bool:
+    return actor.is_authenticated and actor.role == Role.BRAND_REP
+
+
+def is_admin(actor: Actor) -> bool:
+    if not actor.is_authenticated:
+        return False
+    if not actor.is_active:
+        return False
+    if actor.role == Role.BRAND_REP:
+        return False  # never while a brand representative
+    return actor.role == Role.ADMIN or actor.is_superuser
+
+
+def moderated_category_ids(actor: Actor) -> frozenset[int] | None:
+    """Return the categories *actor* moderates directly; None means every category.
+
+    None fails closed: a caller that mistakes it for "no categories" denies.
+    """
+    if not actor.is_authenticated:
+        return frozenset()
+    if not actor.is_active:
+        return frozenset()
+    if actor.role == Role.BRAND_REP:
+        # Peer resources answer questions and never moderate, even when a
+        # moderator assignment exists for them by mistake.
+        return frozenset()
+    if is_admin(actor):
+        return None
+    return actor.assigned_category_ids
+
+
+def moderates(actor: Actor, category: Category) -> bool:
+    """True when *actor* moderates *category*; an assignment covers subcategories."""
+    category_ids = moderated_category_ids(actor)
+    if category_ids is None:
+        return True
+    if category.pk in category_ids:
+        return True
+    return category.parent_id is not None and category.parent_id in category_ids
+
+
+def _is_author(actor: Actor, obj: Topic | Post) -> bool:
+    # Anonymous pk and a deleted author are both None; None == None is not authorship.
+    return (
+        actor.is_authenticated
+        and obj.author_id is not None
+        and obj.author_id == actor.pk
+    )
+
+
+def _group_ids(actor: Actor) -> frozenset[int]:
+    if not actor.is_authenticated:
+        return frozenset()
+    return actor.group_ids
+
+
+# --- Rules ------------------------------------------------------------------------------
+
+
+def _view_category(actor: Actor, category: Category) -> Decision:
+    if moderates(actor, category):
+        return ALLOW
+    groups = _group_ids(actor)
+    if (
+        category.restricted_to_id is not None
+        and category.restricted_to_id not in groups
+    ):
+        return NOT_FOUND
+    parent = category.parent
+    if (
+        parent is not None
+        and parent.restricted_to_id is not None
+        and parent.restricted_to_id not in groups
+    ):
+        return NOT_FOUND
+    return ALLOW
+
+
+def _view_topic(actor: Actor, topic: Topic) -> Decision:
+    if not _view_category(actor, topic.category):
+        return NOT_FOUND
+    if moderates(actor, topic.category):
+        return ALLOW
+    if topic.deleted_at is not None:
+        return NOT_FOUND
+    if topic.is_hidden and not _is_author(actor, topic):
+        return NOT_FOUND
+    return ALLOW
+
+
+def _start_topic(actor: Actor, category: Category) -> Decision:
+    if not _view_category(actor, category):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to start a discussion."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if category.kind == CategoryKind.ANNOUNCEMENTS and not (
+        moderates(actor, category) or is_brand_rep(actor)
+    ):
+        return deny(
+            _(
+                "Only moderators, administrators and brand representatives post announcements."
+            )
+        )
+    if actor.trust_level < category.min_trust_level and not moderates(actor, category):
+        return deny(_("Take part a little more to start discussions here."))
+    return ALLOW
+
+
+def _reply(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to reply."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if topic.deleted_at is not None:
+        return deny(_("This topic was deleted."))
+    if topic.is_locked and not moderates(actor, topic.category):
+        return deny(_("This topic is locked."))
+    return ALLOW  # every trust level may answer, brand representatives included
+
+
+NEW_MEMBER_EDIT_WINDOW = timedelta(minutes=30)
+
+
+def _edit_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to edit posts."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if not _is_author(actor, post):
+        # Nobody rewrites someone else's words. Moderators may only redact
+        # personal data, which leaves a visible record.
+        return deny(_("You can only edit your own posts."))
+    if post.deleted_at is not None:
+        return deny(_("This post was deleted."))
+    if post.topic.is_locked:
+        return deny(_("This topic is locked."))
+    if post.is_hidden:
+        return deny(_("A moderator hid this post, so it can't be edited."))
+    if (
+        actor.trust_level == TrustLevel.NEW
+        and timezone.now() - post.created_at > NEW_MEMBER_EDIT_WINDOW
+    ):
+        return deny(_("New members can edit a post only shortly after posting it."))
+    return ALLOW
+
+
+def _delete_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to delete posts."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if not _is_author(actor, post):
+        return deny(_("You can only delete your own posts."))
+    if post.deleted_at is not None:
+        return deny(_("This post is already deleted."))
+    if post.topic.is_locked:
+        return deny(_("This topic is locked."))
+    return ALLOW
+
+
+def _like_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to like posts."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if _is_author(actor, post):
+        return deny(_("You can't like your own post."))
+    if post.deleted_at is not None or post.is_hidden:
+        return deny(_("This post can't be liked."))
+    return ALLOW
+
+
+def _accept_answer(actor: Actor, post: Post) -> Decision:
+    topic = post.topic
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to mark answers."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    if topic.category.kind != CategoryKind.QUESTIONS:
+        return deny(_("Only questions have accepted answers."))
+    if post.number == 1:
+        return deny(_("The question can't be its own answer."))
+    if post.deleted_at is not None or post.is_hidden:
+        return deny(_("This post can't be marked as the answer."))
+    if moderates(actor, topic.category):
+        return ALLOW
+    if is_brand_rep(actor):
+        # Reps may post a labeled official answer; the asker decides.
+        return deny(_("Only the person who asked marks the accepted answer."))
+    if _is_author(actor, topic):
+        return ALLOW
+    return deny(_("Only the person who asked marks the accepted answer."))
+
+
+def _view_post_history(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if post.is_hidden and not (
+        _is_author(actor, post) or moderates(actor, post.topic.category)
+    ):
+        return NOT_FOUND
+    return ALLOW
+
+
+# --- Querysets that agree with the rules ----------------------------------------------
+
+
+def visible_categories(
+    actor: Actor, categories: QuerySet[Category]
+) -> QuerySet[Category]:
+    """Keep the categories _view_category allows."""
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return categories
+    groups = _group_ids(actor)
+    own_ok = Q(restricted_to__isnull=True) | Q(restricted_to_id__in=groups)
+    parent_ok = (
+        Q(parent__isnull=True)
+        | Q(parent__restricted_to__isnull=True)
+        | Q(parent__restricted_to_id__in=groups)
+    )
+    moderated_q = Q(pk__in=moderated) | Q(parent_id__in=moderated)
+    return categories.filter((own_ok & parent_ok) | moderated_q)
+
+
+def visible_topics(actor: Actor, topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """Keep the topics _view_topic allows; tests check the two agree."""
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return topics
+    groups = _group_ids(actor)
+    category_ok = (
+        Q(category__restricted_to__isnull=True)
+        | Q(category__restricted_to_id__in=groups)
+    ) & (
+        Q(category__parent__isnull=True)
+        | Q(category__parent__restricted_to__isnull=True)
+        | Q(category__parent__restricted_to_id__in=groups)
+    )
+    own = Q(author_id=actor.pk) if actor.is_authenticated else Q(pk__in=[])
+    public = category_ok & Q(deleted_at__isnull=True) & (Q(is_hidden=False) | own)
+    moderated_q = Q(category_id__in=moderated) | Q(category__parent_id__in=moderated)
+    return topics.filter(public | moderated_q)
+
+
+def visible_posts(actor: Actor, posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Keep posts in visible topics (hidden posts show as tombstones, so they stay)."""
+    visible = visible_topics(actor, Topic.objects.all())
+    return posts.filter(topic__in=visible)
+
+
+_RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
+    Perm.VIEW_CATEGORY: _view_category,
+    Perm.VIEW_TOPIC: _view_topic,
+    Perm.START_TOPIC: _start_topic,
+    Perm.REPLY: _reply,
+    Perm.EDIT_POST: _edit_post,
+    Perm.DELETE_POST: _delete_post,
+    Perm.LIKE_POST: _like_post,
+    Perm.ACCEPT_ANSWER: _accept_answer,
+    Perm.VIEW_POST_HISTORY: _view_post_history,
+}
