@@ -49,10 +49,14 @@ def attach_read_state(actor: Actor, topics: Sequence[Topic]) -> None:
 
 
 def visible_categories(actor: Actor) -> list[Category]:
-    """Top-level categories with their visible children in `.visible_children`."""
+    """Top-level categories with their visible children in `.visible_children`.
+
+    Each category also gets `total_topics`, `total_posts`, `latest_topic` and
+    `latest_at`, rolled up over the subcategories the actor can see.
+    """
     categories = list(
         policy.visible_categories(actor, Category.objects.all())
-        .select_related("parent", "last_topic")
+        .select_related("parent", "last_topic", "restricted_to")
         .order_by("position", "name")
     )
     by_parent: dict[int, list[Category]] = {}
@@ -62,7 +66,20 @@ def visible_categories(actor: Actor) -> list[Category]:
     top = [c for c in categories if c.parent_id is None]
     for category in top:
         category.visible_children = by_parent.get(category.pk, [])
+    roll_up(categories)
     return top
+
+
+def roll_up(categories: Sequence[Category]) -> None:
+    """Set the rolled-up totals on each category from `.visible_children`."""
+    for category in categories:
+        family = [category, *getattr(category, "visible_children", [])]
+        category.total_topics = sum(c.topic_count for c in family)
+        category.total_posts = sum(c.post_count for c in family)
+        active = [c for c in family if c.last_posted_at is not None]
+        newest = max(active, key=lambda c: c.last_posted_at) if active else None
+        category.latest_topic = newest.last_topic if newest else None
+        category.latest_at = newest.last_posted_at if newest else None
 
 
 def page_count(topic: Topic) -> int:
@@ -91,6 +108,9 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
             )
         )
     for post in posts:
+        # Share the topic (and its category) already loaded, so templates and
+        # policy checks on each post run no query.
+        post.topic = topic
         post.liked_by_me = post.pk in liked
     return posts
 

@@ -125,13 +125,16 @@ def unread_view(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_GET
 def category_view(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    category = get_object_or_404(
+        Category.objects.select_related("parent", "restricted_to"), slug=slug
+    )
     policy.require(request.user, Perm.VIEW_CATEGORY, category)
     children = list(
         policy.visible_categories(request.user, category.children.all()).select_related(
-            "last_topic"
+            "last_topic", "restricted_to"
         )
     )
+    queries.roll_up(children)
     topics = Topic.objects.filter(category__in=[category, *children])
     solved_filter = request.GET.get("filter", "")
     if category.kind == CategoryKind.QUESTIONS and solved_filter == "unsolved":

@@ -218,7 +218,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # In-process (eager) tasks would log every run at INFO.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # --- Forum tunables -------------------------------------------------------------------

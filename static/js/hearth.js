@@ -1,0 +1,125 @@
+/* Hearth: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.add("js");
+
+  function closest(node, selector) {
+    while (node && node.nodeType !== 1) {
+      node = node.parentNode;
+    }
+    return node && node.closest ? node.closest(selector) : null;
+  }
+
+  /* --- Quote the selected part of a post ------------------------------------------
+     A Quote link (a[data-quote]) opens the reply page with the whole post quoted.
+     When the reader selected text inside that post's body, only the selection is
+     quoted (&text=…). The selection is read on mousedown, before the click on the
+     link collapses it. */
+  function selectionIn(post) {
+    var body = post && post.querySelector(".post-body");
+    var selection = window.getSelection ? window.getSelection() : null;
+    if (!body || !selection || selection.isCollapsed || !selection.rangeCount) {
+      return "";
+    }
+    if (!body.contains(selection.getRangeAt(0).commonAncestorContainer)) {
+      return "";
+    }
+    return selection.toString().trim().slice(0, 4000);
+  }
+
+  document.addEventListener(
+    "mousedown",
+    function (event) {
+      var link = closest(event.target, "a[data-quote]");
+      if (link) {
+        link.setAttribute("data-selection", selectionIn(closest(link, ".post")));
+      }
+    },
+    true
+  );
+
+  document.addEventListener("click", function (event) {
+    var link = closest(event.target, "a[data-quote]");
+    if (!link || event.defaultPrevented || event.button > 0 || event.metaKey || event.ctrlKey) {
+      return;
+    }
+    var text = link.getAttribute("data-selection") || selectionIn(closest(link, ".post"));
+    link.removeAttribute("data-selection");
+    if (text) {
+      event.preventDefault();
+      window.location.href = link.href + "&text=" + encodeURIComponent(text);
+    }
+  });
+
+  /* --- htmx ----------------------------------------------------------------------- */
+
+  // A composer that fails validation (400) gets the server's form back, errors and
+  // typed text included: swap in the form from the full page the server rendered,
+  // then move focus to the first problem.
+  var focusErrors = false;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var form = detail.elt;
+    if (detail.xhr.status === 400 && form.matches && form.matches("form[data-composer-form]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+      detail.ignoreTitle = true;
+      detail.target = form;
+      detail.swapOverride = "outerHTML";
+      detail.selectOverride = "form[data-composer-form]";
+      focusErrors = true;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusErrors) {
+      return;
+    }
+    focusErrors = false;
+    var problem = document.querySelector(
+      "form[data-composer-form] .form-errors, form[data-composer-form] .field-invalid :is(input, textarea, select)"
+    );
+    if (problem) {
+      if (problem.classList.contains("form-errors")) {
+        problem.setAttribute("tabindex", "-1");
+      }
+      problem.focus();
+    }
+  });
+
+  // Any other failed htmx request: say so next to the control, with the server's
+  // reason when the error page gives one.
+  function showError(elt, message) {
+    var host = closest(elt, "form") || elt;
+    var note = host.querySelector("[data-htmx-error]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-htmx-error", "");
+      host.appendChild(note);
+    }
+    note.textContent = message;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var message = "That didn't work (error " + xhr.status + "). Please reload the page and try again.";
+    try {
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var reason = page.querySelector("[data-error-reason]");
+      if (reason && reason.textContent.trim()) {
+        message = reason.textContent.trim();
+      }
+    } catch (e) {
+      /* keep the generic message */
+    }
+    showError(event.detail.elt, message);
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showError(event.detail.elt, "The server could not be reached. Check your connection and try again.");
+  });
+})();
