@@ -1,11 +1,18 @@
 """State changes for accounts. Views, the admin and commands call these."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Brand, User
+from accounts.roles import Role, TrustLevel
+from forum.models import Category
+from moderation.audit import record
+from moderation.models import AuditVerb, ModeratorAssignment
+from permissions import policy
+from permissions.policy import Perm
 
 
 def update_profile(
@@ -41,4 +48,129 @@ def update_profile(
     if "avatar" in fields and old_avatar_name:
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar_name))
+    return user
+
+
+# --- Administration: roles, brands, moderators, trust levels ------------------------------
+
+
+def _require_admin(actor: User, perm: Perm, obj: object = None) -> None:
+    policy.require(actor, perm, obj)
+
+
+def verify_brand_rep(
+    actor: User, user: User, brand: Brand, *, reason: str = ""
+) -> User:
+    """Make *user* a labeled representative of *brand*.
+
+    Refused for anyone holding moderator or admin powers: a representative
+    never moderates, so the powers must be given up first.
+    """
+    _require_admin(actor, Perm.MANAGE_BRAND_REPS)
+    ensure_can_become_brand_rep(user)
+    with transaction.atomic():
+        user.role = Role.BRAND_REP
+        user.brand = brand
+        user.brand_since = timezone.now()
+        user.save(update_fields=["role", "brand", "brand_since"])
+        record(
+            actor, AuditVerb.BRAND_REP_VERIFIED, user, reason=reason, brand=brand.name
+        )
+    return user
+
+
+def revoke_brand_rep(actor: User, user: User, *, reason: str = "") -> User:
+    """Turn a representative back into a member. Posts keep their snapshot label."""
+    _require_admin(actor, Perm.MANAGE_BRAND_REPS)
+    if user.role != Role.BRAND_REP:
+        raise ValidationError(
+            _("%(name)s is not a brand representative.") % {"name": user}
+        )
+    with transaction.atomic():
+        brand_name = user.brand.name if user.brand else ""
+        user.role = Role.MEMBER
+        user.brand = None
+        user.brand_since = None
+        user.save(update_fields=["role", "brand", "brand_since"])
+        record(
+            actor, AuditVerb.BRAND_REP_REVOKED, user, reason=reason, brand=brand_name
+        )
+    return user
+
+
+def ensure_can_become_brand_rep(user: User) -> None:
+    if user.is_staff or user.is_superuser or user.role == Role.ADMIN:
+        raise ValidationError(
+            _(
+                "%(name)s is an administrator. Brand representatives never hold "
+                "admin powers; remove them first."
+            )
+            % {"name": user}
+        )
+    if user.pk and user.moderator_assignments.exists():
+        raise ValidationError(
+            _(
+                "%(name)s is a volunteer moderator. Brand representatives never "
+                "moderate; remove the moderator assignments first."
+            )
+            % {"name": user}
+        )
+
+
+def ensure_can_moderate(user: User) -> None:
+    if user.role == Role.BRAND_REP:
+        raise ValidationError(
+            _("%(name)s is a brand representative, and representatives never moderate.")
+            % {"name": user}
+        )
+    if not user.is_active:
+        raise ValidationError(_("%(name)s's account is not active.") % {"name": user})
+
+
+def assign_moderator(
+    actor: User, user: User, category: Category
+) -> ModeratorAssignment:
+    """Make *user* a volunteer moderator of *category* (and its subcategories)."""
+    _require_admin(actor, Perm.ASSIGN_MODERATOR)
+    ensure_can_moderate(user)
+    with transaction.atomic():
+        assignment, created = ModeratorAssignment.objects.get_or_create(
+            user=user, category=category, defaults={"assigned_by": actor}
+        )
+        if created:
+            record(actor, AuditVerb.MODERATOR_ASSIGNED, user, category_id=category.pk)
+    return assignment
+
+
+def unassign_moderator(actor: User, user: User, category: Category) -> None:
+    _require_admin(actor, Perm.ASSIGN_MODERATOR)
+    with transaction.atomic():
+        deleted, _detail = ModeratorAssignment.objects.filter(
+            user=user, category=category
+        ).delete()
+        if deleted:
+            record(actor, AuditVerb.MODERATOR_UNASSIGNED, user, category_id=category.pk)
+
+
+def set_trust_level(actor: User, user: User, level: int, *, reason: str) -> User:
+    """Set a trust level by hand, with a logged reason; the daily
+    recomputation then leaves this member alone."""
+    _require_admin(actor, Perm.SET_TRUST_LEVEL)
+    if level not in TrustLevel.values:
+        raise ValidationError(_("Choose a trust level from 0 to 4."))
+    if not reason.strip():
+        raise ValidationError(_("Give a reason; it is kept in the audit log."))
+    with transaction.atomic():
+        previous = user.trust_level
+        user.trust_level = level
+        user.trust_level_locked = True
+        user.save(update_fields=["trust_level", "trust_level_locked"])
+        record(
+            actor,
+            AuditVerb.TRUST_LEVEL_SET,
+            user,
+            reason=reason,
+            previous=previous,
+            level=level,
+        )
     return user

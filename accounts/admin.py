@@ -1,28 +1,152 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""Admin screens for people, brands and roles. Every change of role, brand,
+moderator assignment or trust level goes through accounts.actions, which
+enforce the brand-representative rules and write the audit log."""
 
-from accounts.models import User
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from accounts import actions
+from accounts.models import Brand, CommunityGroup, GroupMembership, User
+from accounts.roles import Role, TrustLevel
+
+
+class UserChangeForm(BaseUserAdmin.form):  # type: ignore[name-defined,misc]
+    new_trust_level = forms.TypedChoiceField(
+        label="Set trust level by hand",
+        choices=[("", "— keep —"), *TrustLevel.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    trust_reason = forms.CharField(
+        label="Reason (kept in the audit log)", required=False, max_length=500
+    )
+    new_brand = forms.ModelChoiceField(
+        label="Verify as representative of",
+        queryset=Brand.objects.all(),
+        required=False,
+        help_text="Refused for administrators and volunteer moderators.",
+    )
+    revoke_brand_rep = forms.BooleanField(
+        label="Revoke brand representative status", required=False
+    )
+    role_reason = forms.CharField(
+        label="Reason for the role change", required=False, max_length=500
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_trust_level") is not None and not data.get("trust_reason"):
+            self.add_error("trust_reason", "Give a reason for setting the trust level.")
+        brand = data.get("new_brand")
+        if brand is not None:
+            if data.get("is_staff") or data.get("is_superuser"):
+                self.add_error(
+                    "new_brand",
+                    "Brand representatives never hold staff or administrator powers.",
+                )
+            else:
+                try:
+                    actions.ensure_can_become_brand_rep(self.instance)
+                except ValidationError as exc:
+                    self.add_error("new_brand", exc)
+        if self.instance.role == Role.BRAND_REP and (
+            data.get("is_staff") or data.get("is_superuser")
+        ):
+            self.add_error(
+                None, "Brand representatives never hold staff or administrator powers."
+            )
+        return data
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     list_display = (
         "username",
         "email",
         "display_name",
         "role",
+        "brand",
         "trust_level",
         "is_active",
     )
-    list_filter = ("role", "trust_level", "is_active", "is_staff")
+    list_filter = ("role", "brand", "trust_level", "is_active", "is_staff")
     search_fields = ("username", "email", "display_name")
+    # Roles, brands and trust levels change only through accounts.actions.
+    readonly_fields = (
+        "role",
+        "brand",
+        "brand_since",
+        "trust_level",
+        "trust_level_locked",
+    )
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
-            "Hearth",
-            {"fields": ("display_name", "bio", "avatar", "role", "trust_level")},
+            "Hearth profile",
+            {"fields": ("display_name", "bio", "avatar")},
+        ),
+        (
+            "Role and trust",
+            {
+                "fields": (
+                    "role",
+                    "brand",
+                    "brand_since",
+                    "new_brand",
+                    "revoke_brand_rep",
+                    "role_reason",
+                    "trust_level",
+                    "trust_level_locked",
+                    "new_trust_level",
+                    "trust_reason",
+                )
+            },
         ),
     )
-    # Roles and trust levels change only through accounts.actions, which
-    # enforce the brand-representative rules and log the change.
-    readonly_fields = ("role", "trust_level")
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        actor = request.user
+        try:
+            if data.get("new_brand") is not None:
+                actions.verify_brand_rep(
+                    actor, obj, data["new_brand"], reason=data.get("role_reason", "")
+                )
+            elif data.get("revoke_brand_rep"):
+                actions.revoke_brand_rep(actor, obj, reason=data.get("role_reason", ""))
+            if data.get("new_trust_level") is not None:
+                actions.set_trust_level(
+                    actor, obj, data["new_trust_level"], reason=data["trust_reason"]
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "support_url")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = GroupMembership
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
+@admin.register(CommunityGroup)
+class CommunityGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "flair")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [GroupMembershipInline]

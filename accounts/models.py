@@ -4,6 +4,7 @@ import hashlib
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,9 @@ class User(AbstractUser):
     trust_level = models.PositiveSmallIntegerField(
         choices=TrustLevel.choices, default=TrustLevel.NEW
     )
+    # Set when an administrator chose the trust level by hand; the daily
+    # recomputation then leaves it alone.
+    trust_level_locked = models.BooleanField(default=False)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     brand = models.ForeignKey(
         "Brand",
@@ -58,9 +62,45 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # Brand representatives never hold staff or admin powers.
+            models.CheckConstraint(
+                condition=~models.Q(role="brand_rep")
+                | models.Q(is_staff=False, is_superuser=False),
+                name="brand_rep_is_never_staff",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="brand_rep") | models.Q(brand__isnull=False),
+                name="brand_rep_has_brand",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role != Role.BRAND_REP:
+            return
+        if self.is_staff or self.is_superuser:
+            raise ValidationError(
+                _("Brand representatives never hold staff or administrator powers.")
+            )
+        if self.brand_id is None:
+            raise ValidationError(_("A brand representative needs a brand."))
+        if self.pk and self.moderator_assignments.exists():
+            raise ValidationError(
+                _(
+                    "Brand representatives never moderate; remove the moderator assignments first."
+                )
+            )
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.role == Role.BRAND_REP:
+            # The same refusal at the model layer: no path (admin, shell,
+            # command) can make a moderator or admin a representative.
+            self.clean()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", args=[self.username])
@@ -160,3 +200,18 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group}"
+
+
+class UserVisit(models.Model):
+    """One row per member per day they visited; feeds the trust levels."""
+
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="visits")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="unique_user_visit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}"

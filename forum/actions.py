@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -17,14 +18,28 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import Brand, User
 from accounts.roles import PostRole, Role
+from forum.limits import check_content_limits, check_posting_limits
 from forum.markup import MarkupError, extract_mentions, html_to_text, render_post_body
-from forum.models import Category, Like, Post, PostRevision, ReadState, Tag, Topic
+from forum.models import (
+    BrandRequest,
+    BrandStatus,
+    Category,
+    Escalation,
+    IdeaStatus,
+    Like,
+    Post,
+    PostRevision,
+    ReadState,
+    Tag,
+    Topic,
+)
 from notifications.events import EventKind, emit
 from permissions import policy
 from permissions.policy import Perm
@@ -158,7 +173,7 @@ def _new_post(
     number: int,
     body: str,
     body_html: str,
-    now: timezone.datetime,
+    now: datetime,
     reply_to: Post | None = None,
 ) -> Post:
     post = Post.objects.create(
@@ -202,6 +217,7 @@ def create_topic(
     title = clean_title(title)
     tag_objects = resolve_tags(tags)
     body_html, mentioned = render_body(body)
+    check_posting_limits(author, body_html, mentioned)
     now = timezone.now()
 
     with transaction.atomic():
@@ -240,13 +256,26 @@ def create_topic(
 
 
 def reply_to_topic(
-    author: User, topic: Topic, *, body: str, reply_to: Post | None = None
+    author: User,
+    topic: Topic,
+    *,
+    body: str,
+    reply_to: Post | None = None,
+    official: bool = False,
 ) -> Post:
-    """Add a reply, optionally in reply to a specific post; update counters."""
+    """Add a reply, optionally in reply to a specific post; update counters.
+
+    A brand representative's reply answers the topic's open ask-the-brand
+    requests for their brand; with *official* it is labeled an official
+    answer (never accepted automatically: the asker decides).
+    """
     policy.require(author, Perm.REPLY, topic)
+    if official:
+        policy.require(author, Perm.POST_OFFICIAL_ANSWER, topic)
     if reply_to is not None and reply_to.topic_id != topic.pk:
         raise ValidationError(_("You can only reply to a post in the same topic."))
     body_html, mentioned = render_body(body)
+    check_posting_limits(author, body_html, mentioned)
     now = timezone.now()
 
     with transaction.atomic():
@@ -280,6 +309,7 @@ def reply_to_topic(
             post=post,
             reply_to_post_id=reply_to.pk if reply_to else None,
             quoted_post_ids=_quoted_post_ids(body),
+            official=official,
         )
         _emit_mentions(author, post, mentioned)
     topic.refresh_from_db()
@@ -299,6 +329,7 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
     if body == post.body_source and not title_changed:
         return post
     body_html, mentioned = render_body(body)
+    check_content_limits(actor, body_html, mentioned)
     now = timezone.now()
 
     with transaction.atomic():
@@ -420,6 +451,124 @@ def unaccept_answer(actor: User, topic: Topic) -> Topic:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, is_solved=False)
         topic.accepted_post = None
         topic.is_solved = False
+    return topic
+
+
+# --- The brand as a peer resource -------------------------------------------------------------
+
+
+def ask_brand(
+    actor: User, topic: Topic, brand: Brand, *, note: str = ""
+) -> BrandRequest:
+    """Ask *brand*'s representatives to respond on *topic*.
+
+    The topic shows "brand response requested" until a representative of
+    that brand replies. Asking twice while a request is open is a no-op.
+    """
+    policy.require(actor, Perm.ASK_BRAND, topic)
+    note = " ".join(note.split())
+    if len(note) > 300:
+        raise ValidationError(_("Keep the note under 300 characters."), code="note")
+    with transaction.atomic():
+        existing = BrandRequest.objects.filter(
+            topic=topic, brand=brand, requested_by=actor, answered_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        request = BrandRequest.objects.create(
+            topic=topic, brand=brand, requested_by=actor, note=note
+        )
+        Topic.objects.filter(pk=topic.pk).update(brand_status=BrandStatus.REQUESTED)
+        topic.brand_status = BrandStatus.REQUESTED
+        emit(
+            EventKind.BRAND_REQUESTED,
+            actor=actor,
+            topic=topic,
+            brand_id=brand.pk,
+            request_id=request.pk,
+        )
+    return request
+
+
+def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -> None:
+    open_requests = BrandRequest.objects.filter(
+        topic=topic, brand_id=rep.brand_id, answered_at__isnull=True
+    )
+    requester_ids = list(open_requests.values_list("requested_by_id", flat=True))
+    if not requester_ids:
+        return
+    open_requests.update(answered_at=now, answered_by=rep, answer=post)
+    still_open = BrandRequest.objects.filter(
+        topic=topic, answered_at__isnull=True
+    ).exists()
+    status = BrandStatus.REQUESTED if still_open else BrandStatus.ANSWERED
+    Topic.objects.filter(pk=topic.pk).update(brand_status=status)
+    topic.brand_status = status
+    emit(
+        EventKind.BRAND_ANSWERED,
+        actor=rep,
+        topic=topic,
+        post=post,
+        user_ids=sorted(set(requester_ids)),
+    )
+
+
+def escalate_to_support(
+    actor: User, topic: Topic, *, brand: Brand | None = None, note: str = ""
+) -> Escalation:
+    """Hand *topic* to the brand's formal support.
+
+    The topic shows a public "escalated to <Brand> support" note; the member
+    who asked gets a private notice with the support link and a reference.
+    Nothing is removed or hidden.
+    """
+    policy.require(actor, Perm.ESCALATE_TO_SUPPORT, topic)
+    brand = actor.brand if actor.role == Role.BRAND_REP else brand
+    if brand is None:
+        raise ValidationError(_("Choose the brand whose support takes this over."))
+    note = note.strip()
+    if len(note) > 500:
+        raise ValidationError(_("Keep the note under 500 characters."), code="note")
+    with transaction.atomic():
+        escalation = Escalation.objects.create(
+            topic=topic,
+            brand=brand,
+            escalated_by=actor,
+            member_id=topic.author_id,
+            reference=_new_reference(brand),
+            note=note,
+        )
+        Topic.objects.filter(pk=topic.pk).update(escalated_to=brand)
+        topic.escalated_to = brand
+        emit(
+            EventKind.TOPIC_ESCALATED,
+            actor=actor,
+            topic=topic,
+            escalation_id=escalation.pk,
+            user_ids=[topic.author_id] if topic.author_id else [],
+        )
+    return escalation
+
+
+def _new_reference(brand: Brand) -> str:
+    prefix = "".join(ch for ch in brand.slug.upper() if ch.isalnum())[:4] or "HRTH"
+    while True:
+        reference = (
+            f"{prefix}-{get_random_string(6, 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789')}"
+        )
+        if not Escalation.objects.filter(reference=reference).exists():
+            return reference
+
+
+def set_idea_status(actor: User, topic: Topic, status: str) -> Topic:
+    """Set the status of an idea (planned, in progress, done, not planned…)."""
+    policy.require(actor, Perm.SET_IDEA_STATUS, topic)
+    if status not in IdeaStatus.values:
+        raise ValidationError(_("Choose one of the listed statuses."), code="status")
+    with transaction.atomic():
+        Topic.objects.filter(pk=topic.pk).update(idea_status=status)
+        topic.idea_status = status
+        emit(EventKind.IDEA_STATUS_SET, actor=actor, topic=topic, status=status)
     return topic
 
 

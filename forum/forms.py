@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from forum.actions import TITLE_MAX_LENGTH
+from forum.models import IdeaStatus
 
 BODY_WIDGET = forms.Textarea(
     attrs={"rows": 10, "class": "composer-input", "data-composer": "body"}
@@ -28,6 +29,37 @@ class TopicForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=BODY_WIDGET, strip=False)
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    official = forms.BooleanField(
+        label=_(
+            "Post as an official answer (labeled; the asker still decides what is accepted)"
+        ),
+        required=False,
+    )
+
+
+class AskBrandForm(forms.Form):
+    brand = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("What would you like the brand to answer? (optional)"),
+        max_length=300,
+        required=False,
+    )
+
+
+class EscalateForm(forms.Form):
+    brand = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note for support (shown to the member, optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class IdeaStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Idea status"), choices=IdeaStatus.choices, required=False
+    )
 
 
 class EditPostForm(forms.Form):
@@ -50,7 +82,13 @@ class SearchForm(forms.Form):
 
 def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
     """Attach an action's ValidationError to the field it is about."""
-    fields = {"title": "title", "tags": "tags", "body": "body", "mentions": "body"}
+    fields = {
+        "title": "title",
+        "tags": "tags",
+        "body": "body",
+        "mentions": "body",
+        "limits": "body",
+    }
     for error in exc.error_list:
         field = fields.get(error.code or "")
         if field not in form.fields:

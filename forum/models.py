@@ -66,6 +66,21 @@ class Category(models.Model):
         return self.kind == CategoryKind.QUESTIONS
 
 
+class BrandStatus(models.TextChoices):
+    NONE = "", _("None")
+    REQUESTED = "requested", _("Brand response requested")
+    ANSWERED = "answered", _("Brand responded")
+
+
+class IdeaStatus(models.TextChoices):
+    NONE = "", _("No status")
+    UNDER_REVIEW = "under_review", _("Under review")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Not planned")
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=30, unique=True)
     slug = models.SlugField(max_length=30, unique=True)
@@ -117,6 +132,21 @@ class Topic(models.Model):
     is_locked = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # Brand interaction, denormalized for list rows.
+    brand_status = models.CharField(
+        max_length=12, choices=BrandStatus.choices, default=BrandStatus.NONE, blank=True
+    )
+    escalated_to = models.ForeignKey(
+        "accounts.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idea_status = models.CharField(
+        max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.NONE, blank=True
+    )
 
     # Q&A
     accepted_post = models.ForeignKey(
@@ -301,3 +331,81 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.topic_id} to {self.last_read_number}"
+
+
+class BrandRequest(models.Model):
+    """A member asked the brand to respond on a topic ("ask the brand")."""
+
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="brand_requests"
+    )
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.CASCADE, related_name="requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answer = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            # One open request per member, topic and brand.
+            models.UniqueConstraint(
+                fields=["topic", "brand", "requested_by"],
+                condition=models.Q(answered_at__isnull=True),
+                name="one_open_brand_request",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["brand", "created_at"],
+                condition=models.Q(answered_at__isnull=True),
+                name="open_brand_requests",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} asked on {self.topic_id}"
+
+
+class Escalation(models.Model):
+    """A representative escalated a topic to the brand's formal support.
+
+    Public: the topic shows "escalated to <Brand> support". Private: the
+    member who asked gets the support link and the reference.
+    """
+
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="escalations"
+    )
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reference = models.CharField(max_length=20, unique=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from forum.models import Category, Like, Post, ReadState, Tag, Topic
+from accounts.models import Brand
+from forum.models import BrandRequest, Category, Like, Post, ReadState, Tag, Topic
 from permissions import policy
 from permissions.policy import Actor
 
@@ -130,3 +131,20 @@ def page_query(params: dict[str, Any]) -> str:
 
     kept = {k: v for k, v in params.items() if v and k != "page"}
     return urlencode(kept) + "&" if kept else ""
+
+
+def brands() -> list[Brand]:
+    return list(Brand.objects.order_by("name"))
+
+
+def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
+    """Open requests the actor can answer, oldest first, in visible topics only."""
+    requests = BrandRequest.objects.filter(answered_at__isnull=True)
+    if policy.is_brand_rep(actor):
+        requests = requests.filter(brand_id=actor.brand_id)
+    visible = policy.visible_topics(actor, Topic.objects.all())
+    return (
+        requests.filter(topic__in=visible)
+        .select_related("topic", "topic__category", "brand", "requested_by")
+        .order_by("created_at", "pk")
+    )

@@ -11,17 +11,30 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Brand
 from accounts.typing import AuthedHttpRequest
 from forum import actions, queries, search
 from forum.forms import (
+    AskBrandForm,
     EditPostForm,
+    EscalateForm,
+    IdeaStatusForm,
     ReplyForm,
     SearchForm,
     TopicForm,
     add_action_errors,
 )
 from forum.markup import MarkupError, render_post_body
-from forum.models import Category, CategoryKind, Post, ReadState, Tag, Topic
+from forum.models import (
+    Category,
+    CategoryKind,
+    Escalation,
+    IdeaStatus,
+    Post,
+    ReadState,
+    Tag,
+    Topic,
+)
 from forum.revisions import revision_diffs
 from permissions import policy
 from permissions.policy import Perm
@@ -219,6 +232,7 @@ def _render_topic(
     reply_check = policy.check(request.user, Perm.REPLY, topic)
     if reply_form is None and reply_check.allowed:
         reply_form = ReplyForm()
+    escalations = list(Escalation.objects.filter(topic=topic).select_related("brand"))
     return render(
         request,
         "forum/topic/index.html",
@@ -236,6 +250,12 @@ def _render_topic(
             "reply_check": reply_check,
             "reply_form": reply_form,
             "tags": list(topic.tags.all()),
+            "escalations": escalations,
+            "my_escalations": [
+                e for e in escalations if e.member_id and e.member_id == request.user.pk
+            ],
+            "brands": queries.brands(),
+            "idea_statuses": IdeaStatus.choices,
         },
         status=status,
     )
@@ -316,7 +336,11 @@ def reply_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
             ).first()
         try:
             post = actions.reply_to_topic(
-                request.user, topic, body=form.cleaned_data["body"], reply_to=reply_to
+                request.user,
+                topic,
+                body=form.cleaned_data["body"],
+                reply_to=reply_to,
+                official=form.cleaned_data["official"],
             )
         except ValidationError as exc:
             add_action_errors(form, exc)
@@ -500,3 +524,87 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "categories": queries.visible_categories(request.user),
         },
     )
+
+
+# --- The brand as a peer resource ----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def ask_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    policy.require(request.user, Perm.ASK_BRAND, topic)
+    form = AskBrandForm(request.POST)
+    brand = None
+    if form.is_valid():
+        brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+    if brand is None:
+        messages.error(request, _("Choose which brand to ask."))
+        return redirect(topic.get_absolute_url())
+    try:
+        actions.ask_brand(request.user, topic, brand, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(brand)s's representatives were asked to respond.")
+            % {"brand": brand.name},
+        )
+    return redirect(topic.get_absolute_url())
+
+
+@login_required
+@require_GET
+def brand_queue_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Open ask-the-brand requests for the representative's brand, oldest first."""
+    policy.require(request.user, Perm.ANSWER_BRAND_REQUESTS, None)
+    requests = queries.open_brand_requests(request.user)
+    page = _paginate(request, requests)
+    return render(request, "forum/brand_queue/index.html", {"page_obj": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalate_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    policy.require(request.user, Perm.ESCALATE_TO_SUPPORT, topic)
+    form = EscalateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        brand = None
+        if form.cleaned_data["brand"]:
+            brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+        try:
+            escalation = actions.escalate_to_support(
+                request.user, topic, brand=brand, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Escalated to %(brand)s support with reference %(ref)s.")
+                % {"brand": escalation.brand.name, "ref": escalation.reference},
+            )
+            return redirect(topic.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "forum/escalate/index.html",
+        {"topic": topic, "form": form, "brands": queries.brands()},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def idea_status_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
+    topic = _topic_or_404(request, topic_id)
+    policy.require(request.user, Perm.SET_IDEA_STATUS, topic)
+    form = IdeaStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the listed statuses."))
+        return redirect(topic.get_absolute_url())
+    actions.set_idea_status(request.user, topic, form.cleaned_data["status"])
+    messages.success(request, _("The idea's status was updated."))
+    return redirect(topic.get_absolute_url())

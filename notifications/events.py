@@ -20,6 +20,10 @@ class EventKind:
     POST_LIKED = "post.liked"
     ANSWER_ACCEPTED = "answer.accepted"
     USER_MENTIONED = "user.mentioned"
+    BRAND_REQUESTED = "brand.requested"
+    BRAND_ANSWERED = "brand.answered"
+    TOPIC_ESCALATED = "topic.escalated"
+    IDEA_STATUS_SET = "idea.status_set"
 
 
 def emit(

@@ -38,6 +38,34 @@ class Perm(StrEnum):
     LIKE_POST = "like_post"
     ACCEPT_ANSWER = "accept_answer"
     VIEW_POST_HISTORY = "view_post_history"
+    FLAG_POST = "flag_post"
+    # Moderation of someone else's content: category moderators and admins,
+    # never brand representatives.
+    HIDE_POST = "hide_post"
+    REMOVE_POST = "remove_post"
+    REDACT_POST = "redact_post"
+    LOCK_TOPIC = "lock_topic"
+    CLOSE_TOPIC = "close_topic"
+    PIN_TOPIC = "pin_topic"
+    MOVE_TOPIC = "move_topic"
+    MERGE_TOPIC = "merge_topic"
+    SPLIT_TOPIC = "split_topic"
+    RETITLE_TOPIC = "retitle_topic"
+    SLOW_MODE = "slow_mode"
+    VIEW_REVIEW_QUEUE = "view_review_queue"
+    VIEW_FLAGGERS = "view_flaggers"
+    SANCTION_USER = "sanction_user"
+    # The brand's peer-resource tools: representatives and admins.
+    ASK_BRAND = "ask_brand"
+    ANSWER_BRAND_REQUESTS = "answer_brand_requests"
+    POST_OFFICIAL_ANSWER = "post_official_answer"
+    ESCALATE_TO_SUPPORT = "escalate_to_support"
+    SET_IDEA_STATUS = "set_idea_status"
+    # Administration.
+    ACCESS_ADMIN = "access_admin"
+    ASSIGN_MODERATOR = "assign_moderator"
+    MANAGE_BRAND_REPS = "manage_brand_reps"
+    SET_TRUST_LEVEL = "set_trust_level"
 
 
 @dataclass(frozen=True)
@@ -296,6 +324,142 @@ def _view_post_history(actor: Actor, post: Post) -> Decision:
     return ALLOW
 
 
+def _active_member(actor: Actor) -> Decision | None:
+    """The hard denials every write starts with; None when they pass."""
+    if not actor.is_authenticated:
+        return deny(_("Sign in first."))
+    if not actor.is_active:
+        return deny(_("Your account is suspended."))
+    return None
+
+
+def _flag_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if _is_author(actor, post):
+        return deny(_("You can't flag your own post."))
+    if post.deleted_at is not None:
+        return deny(_("This post was deleted."))
+    return ALLOW  # brand representatives too; their flags carry no weight
+
+
+def _moderate_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never moderate members' content."))
+    if moderates(actor, post.topic.category):
+        return ALLOW
+    return deny(_("Only moderators of this category can do that."))
+
+
+def _moderate_topic(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never moderate members' content."))
+    if moderates(actor, topic.category):
+        return ALLOW
+    return deny(_("Only moderators of this category can do that."))
+
+
+def _view_review_queue(actor: Actor, category: Category | None) -> Decision:
+    """*category* None asks about the queue as a whole (any moderated category)."""
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives don't see the review queue."))
+    if category is None:
+        moderated = moderated_category_ids(actor)
+        if moderated is None or moderated:
+            return ALLOW
+        return deny(_("Only moderators see the review queue."))
+    if moderates(actor, category):
+        return ALLOW
+    return deny(_("Only moderators of this category see its review queue."))
+
+
+def _sanction_user(actor: Actor, target: User) -> Decision:
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never sanction members."))
+    if actor.pk == target.pk:
+        return deny(_("You can't sanction yourself."))
+    if is_admin(target):
+        return deny(_("Administrators can't be sanctioned by moderators."))
+    if is_admin(actor):
+        return ALLOW
+    if not moderated_category_ids(actor):
+        return deny(_("Only moderators can sanction members."))
+    if target.is_authenticated and moderated_category_ids(target):
+        return deny(_("Only an administrator can sanction a moderator."))
+    return ALLOW
+
+
+def _ask_brand(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("You represent a brand; answer the question instead."))
+    if topic.deleted_at is not None or topic.is_locked:
+        return deny(_("This topic is closed to new requests."))
+    return ALLOW
+
+
+def _brand_tool(actor: Actor, topic: Topic | None) -> Decision:
+    if topic is not None and not _view_topic(actor, topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if is_brand_rep(actor) and actor.brand_id is not None:
+        return ALLOW
+    if is_admin(actor):
+        return ALLOW
+    return deny(_("Only brand representatives can do that."))
+
+
+def _post_official_answer(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if denial := _active_member(actor):
+        return denial
+    if not (is_brand_rep(actor) and actor.brand_id is not None):
+        return deny(_("Only brand representatives post official answers."))
+    if topic.category.kind != CategoryKind.QUESTIONS:
+        return deny(_("Official answers are for questions."))
+    return _reply(actor, topic)
+
+
+def _set_idea_status(actor: Actor, topic: Topic) -> Decision:
+    decision = _brand_tool(actor, topic)
+    if not decision:
+        return decision
+    if topic.category.kind != CategoryKind.IDEAS:
+        return deny(_("Only ideas have a status."))
+    return ALLOW
+
+
+def _admin_only(actor: Actor, obj: Any) -> Decision:
+    if denial := _active_member(actor):
+        return denial
+    if is_admin(actor):
+        return ALLOW
+    return deny(_("Only administrators can do that."))
+
+
+def _view_flaggers(actor: Actor, post: Post) -> Decision:
+    return _moderate_post(actor, post)
+
+
 # --- Querysets that agree with the rules ----------------------------------------------
 
 
@@ -353,4 +517,28 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.LIKE_POST: _like_post,
     Perm.ACCEPT_ANSWER: _accept_answer,
     Perm.VIEW_POST_HISTORY: _view_post_history,
+    Perm.FLAG_POST: _flag_post,
+    Perm.HIDE_POST: _moderate_post,
+    Perm.REMOVE_POST: _moderate_post,
+    Perm.REDACT_POST: _moderate_post,
+    Perm.LOCK_TOPIC: _moderate_topic,
+    Perm.CLOSE_TOPIC: _moderate_topic,
+    Perm.PIN_TOPIC: _moderate_topic,
+    Perm.MOVE_TOPIC: _moderate_topic,
+    Perm.MERGE_TOPIC: _moderate_topic,
+    Perm.SPLIT_TOPIC: _moderate_topic,
+    Perm.RETITLE_TOPIC: _moderate_topic,
+    Perm.SLOW_MODE: _moderate_topic,
+    Perm.VIEW_REVIEW_QUEUE: _view_review_queue,
+    Perm.VIEW_FLAGGERS: _view_flaggers,
+    Perm.SANCTION_USER: _sanction_user,
+    Perm.ASK_BRAND: _ask_brand,
+    Perm.ANSWER_BRAND_REQUESTS: _brand_tool,
+    Perm.POST_OFFICIAL_ANSWER: _post_official_answer,
+    Perm.ESCALATE_TO_SUPPORT: _brand_tool,
+    Perm.SET_IDEA_STATUS: _set_idea_status,
+    Perm.ACCESS_ADMIN: _admin_only,
+    Perm.ASSIGN_MODERATOR: _admin_only,
+    Perm.MANAGE_BRAND_REPS: _admin_only,
+    Perm.SET_TRUST_LEVEL: _admin_only,
 }

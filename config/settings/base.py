@@ -6,6 +6,7 @@ dev.py, test.py and prod.py import this module and adjust what differs.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -19,7 +20,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Hearth")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.HearthAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.VisitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -122,6 +124,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-undispatched-events": {
         "task": "notifications.sweep_undispatched_events",
         "schedule": 60.0,
+    },
+    "recompute-trust-levels": {
+        "task": "accounts.recompute_trust_levels",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 
@@ -228,3 +234,32 @@ LOGGING = {
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256
 FORUM_AVATAR_MAX_BYTES = 5 * 1024 * 1024
+# Trust levels (docs/trust-levels.md): what each level requires, keyed by
+# level (1 basic, 2 member, 3 regular). Level 4 (leader) is set by hand.
+# "likes_received" counts distinct members; "sanction_free_days" means no
+# silence or suspension started in that many days.
+FORUM_TRUST_LEVELS = {
+    1: {"topics_entered": 5, "posts_read": 30},
+    2: {
+        "days_visited": 15,
+        "topics_entered": 20,
+        "posts_read": 100,
+        "posts": 3,
+        "likes_received": 1,
+        "likes_given": 1,
+        "sanction_free_days": 100,
+    },
+    3: {
+        "days_visited_in_last_100": 50,
+        "posts": 10,
+        "likes_received": 20,
+        "accepted_answers": 1,
+        "likes_received_without_accepted_answer": 30,
+        "sanction_free_days": 100,
+    },
+}
+# Limits for new (0) and basic (1) members; higher levels are not limited.
+FORUM_NEW_MEMBER_LIMITS = {
+    0: {"posts_per_hour": 3, "links": 2, "images": 1, "mentions": 2},
+    1: {"posts_per_hour": 10, "links": 10, "images": 5, "mentions": 5},
+}

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from forum import actions
 from forum.models import Category, Topic
+from moderation.models import ModeratorAssignment
 from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
@@ -50,9 +51,10 @@ def world():
         "admin": make_admin("admin"),
     }
     # A stray assignment must not grant a brand representative anything.
-    from moderation.models import ModeratorAssignment
-
-    ModeratorAssignment.objects.create(user=actors["brand_rep"], category=beta)
+    # save() refuses to write one, so slip it in the way a raw import would.
+    ModeratorAssignment.objects.bulk_create(
+        [ModeratorAssignment(user=actors["brand_rep"], category=beta)]
+    )
     return actors
 
 

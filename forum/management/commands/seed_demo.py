@@ -187,12 +187,16 @@ class Command(BaseCommand):
         started = now - timedelta(days=data["days_ago"])
         stamps: dict[int, Any] = {1: started}
         posts: list[Post] = []
-        for reply in data.get("replies", []):
+        for index, reply in enumerate(data.get("replies", [])):
             reply_to = (
                 posts[reply["reply_to"]] if reply.get("reply_to") is not None else None
             )
             post = actions.reply_to_topic(
-                people[reply["author"]], topic, body=reply["body"], reply_to=reply_to
+                people[reply["author"]],
+                topic,
+                body=reply["body"],
+                reply_to=reply_to,
+                official=data.get("official") == index,
             )
             stamps[post.number] = min(
                 started + timedelta(hours=reply["hours_after"]), now
@@ -206,12 +210,6 @@ class Command(BaseCommand):
                 actions.like_post(people[name], post)
         if data.get("accepted") is not None:
             actions.accept_answer(author, posts[data["accepted"]])
-        if data.get("official") is not None:
-            # Official answers get their own action with the roles work; the
-            # demo marks one so the label can be seen.
-            Post.objects.filter(pk=posts[data["official"]].pk).update(
-                is_official_answer=True
-            )
         self._backdate(topic, stamps, pinned=data.get("pinned", False))
 
     def _backdate(self, topic: Topic, stamps: dict[int, Any], *, pinned: bool) -> None:
