@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import actions
 from accounts.forms import ProfileForm
@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.typing import AuthedHttpRequest
 
 
+@require_GET
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
     profile = get_object_or_404(User, username=username, is_active=True)
     return render(request, "accounts/profile/index.html", {"profile": profile})

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 from config.health import healthz

@@ -290,6 +290,11 @@ def reply_to_topic(
             now=now,
             reply_to=reply_to,
         )
+        if official:
+            Post.objects.filter(pk=post.pk).update(is_official_answer=True)
+            post.is_official_answer = True
+        if author.role == Role.BRAND_REP:
+            _answer_brand_requests(author, topic, post, now)
         Topic.objects.filter(pk=topic.pk).update(
             reply_count=F("reply_count") + 1,
             last_post_number=number,

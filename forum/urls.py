@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_GET
 
 from forum import feeds, views
 
@@ -37,7 +38,9 @@ urlpatterns = [
     path("p/<int:post_id>/like/", views.post_like_view, name="post_like"),
     path("p/<int:post_id>/accept/", views.post_accept_view, name="post_accept"),
     path("p/<int:post_id>/history/", views.post_history_view, name="post_history"),
-    path("feeds/latest/", feeds.LatestTopicsFeed(), name="feed_latest"),
-    path("feeds/c/<slug:slug>/", feeds.CategoryFeed(), name="feed_category"),
-    path("feeds/t/<int:topic_id>/", feeds.TopicFeed(), name="feed_topic"),
+    path("feeds/latest/", require_GET(feeds.LatestTopicsFeed()), name="feed_latest"),
+    path(
+        "feeds/c/<slug:slug>/", require_GET(feeds.CategoryFeed()), name="feed_category"
+    ),
+    path("feeds/t/<int:topic_id>/", require_GET(feeds.TopicFeed()), name="feed_topic"),
 ]

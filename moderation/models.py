@@ -39,6 +39,12 @@ class ModeratorAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} moderates {self.category}"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Refused at the model layer too, so no path (admin, shell, import)
+        # can make a brand representative a moderator.
+        self.clean()
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.user_id is not None and self.user.role == "brand_rep":
             raise ValidationError(
@@ -47,12 +53,6 @@ class ModeratorAssignment(models.Model):
                 )
                 % {"name": self.user}
             )
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        # Refused at the model layer too, so no path (admin, shell, import)
-        # can make a brand representative a moderator.
-        self.clean()
-        super().save(*args, **kwargs)
 
 
 class AuditVerb(models.TextChoices):

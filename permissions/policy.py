@@ -336,7 +336,7 @@ def _active_member(actor: Actor) -> Decision | None:
 def _flag_post(actor: Actor, post: Post) -> Decision:
     if not _view_topic(actor, post.topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if _is_author(actor, post):
         return deny(_("You can't flag your own post."))
@@ -348,7 +348,7 @@ def _flag_post(actor: Actor, post: Post) -> Decision:
 def _moderate_post(actor: Actor, post: Post) -> Decision:
     if not _view_topic(actor, post.topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("Brand representatives never moderate members' content."))
@@ -360,7 +360,7 @@ def _moderate_post(actor: Actor, post: Post) -> Decision:
 def _moderate_topic(actor: Actor, topic: Topic) -> Decision:
     if not _view_topic(actor, topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("Brand representatives never moderate members' content."))
@@ -371,7 +371,7 @@ def _moderate_topic(actor: Actor, topic: Topic) -> Decision:
 
 def _view_review_queue(actor: Actor, category: Category | None) -> Decision:
     """*category* None asks about the queue as a whole (any moderated category)."""
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("Brand representatives don't see the review queue."))
@@ -386,7 +386,7 @@ def _view_review_queue(actor: Actor, category: Category | None) -> Decision:
 
 
 def _sanction_user(actor: Actor, target: User) -> Decision:
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("Brand representatives never sanction members."))
@@ -406,7 +406,7 @@ def _sanction_user(actor: Actor, target: User) -> Decision:
 def _ask_brand(actor: Actor, topic: Topic) -> Decision:
     if not _view_topic(actor, topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("You represent a brand; answer the question instead."))
@@ -418,7 +418,7 @@ def _ask_brand(actor: Actor, topic: Topic) -> Decision:
 def _brand_tool(actor: Actor, topic: Topic | None) -> Decision:
     if topic is not None and not _view_topic(actor, topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor) and actor.brand_id is not None:
         return ALLOW
@@ -430,7 +430,7 @@ def _brand_tool(actor: Actor, topic: Topic | None) -> Decision:
 def _post_official_answer(actor: Actor, topic: Topic) -> Decision:
     if not _view_topic(actor, topic):
         return NOT_FOUND
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if not (is_brand_rep(actor) and actor.brand_id is not None):
         return deny(_("Only brand representatives post official answers."))
@@ -449,7 +449,7 @@ def _set_idea_status(actor: Actor, topic: Topic) -> Decision:
 
 
 def _admin_only(actor: Actor, obj: Any) -> Decision:
-    if denial := _active_member(actor):
+    if (denial := _active_member(actor)) is not None:
         return denial
     if is_admin(actor):
         return ALLOW
