@@ -20,7 +20,7 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
             rf"^{media_prefix}(?P<path>.*)$",
-            serve,
+            require_GET(serve),
             {"document_root": settings.MEDIA_ROOT},
         ),
     ]
