@@ -110,9 +110,9 @@ def render_body(body: str) -> tuple[str, list[User]]:
     if names:
         lowered = {name.lower() for name in names}
         mentioned = list(
-            User.objects.annotate(lower_name=Lower("username")).filter(
-                lower_name__in=lowered, is_active=True
-            )
+            User.objects.select_related("brand")
+            .annotate(lower_name=Lower("username"))
+            .filter(lower_name__in=lowered, is_active=True)
         )
         found = {user.username.lower() for user in mentioned}
         missing = [name for name in names if name.lower() not in found]
@@ -135,6 +135,12 @@ def render_body(body: str) -> tuple[str, list[User]]:
             body,
             mentions={
                 user.username.lower(): user.get_absolute_url() for user in mentioned
+            },
+            mention_labels={
+                user.username.lower(): _("%(brand)s · peer resource")
+                % {"brand": user.brand.name}
+                for user in mentioned
+                if user.role == Role.BRAND_REP and user.brand is not None
             },
         )
     except MarkupError as exc:

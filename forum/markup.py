@@ -54,7 +54,7 @@ from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from django.conf import settings
 from django.utils.formats import number_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, unescapeAll
@@ -99,6 +99,7 @@ REL_EXTERNAL = "nofollow ugc noopener"
 ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
 HIGHLIGHT_CLASS = "highlight"
 MENTION_CLASS = "mention"
+MENTION_LABEL_CLASS = "mention-label"
 _TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 
 
@@ -165,10 +166,16 @@ def _render_mention(
 ) -> str:
     token = tokens[idx]
     text = escapeHtml(token.content)
-    url = env.get("mentions", {}).get(token.meta["username"].lower())
+    username = token.meta["username"].lower()
+    url = env.get("mentions", {}).get(username)
     if not url:
         return text
-    return f'<a class="{MENTION_CLASS}" href="{escapeHtml(url)}">{text}</a>'
+    link = f'<a class="{MENTION_CLASS}" href="{escapeHtml(url)}">{text}</a>'
+    label = env.get("mention_labels", {}).get(username)
+    if label:
+        # Brand representatives are labeled wherever they appear.
+        link += f' <span class="{MENTION_LABEL_CLASS}">{escapeHtml(label)}</span>'
+    return link
 
 
 # --- Markdown ---------------------------------------------------------------------
@@ -449,7 +456,9 @@ _ATTRIBUTE_RULES: dict[str, dict[str, Callable[[str], bool]]] = {
     "ol": {"start": lambda value: bool(_ORDERED_LIST_START_RE.fullmatch(value))},
     "th": {"class": ALIGN_CLASSES.__contains__},
     "td": {"class": ALIGN_CLASSES.__contains__},
-    "span": {"class": _is_token_classes},
+    "span": {
+        "class": lambda value: value == MENTION_LABEL_CLASS or _is_token_classes(value)
+    },
     "div": {"class": HIGHLIGHT_CLASS.__eq__},
 }
 
@@ -568,6 +577,7 @@ def render_post_body(
     source: str,
     *,
     mentions: Mapping[str, str] | None = None,
+    mention_labels: Mapping[str, str] | None = None,
     site_host: str | None = None,
 ) -> str:
     """Render a post's Markdown ``source`` to sanitized HTML.
@@ -575,14 +585,19 @@ def render_post_body(
     Validates first (see ``validate_post_source``) and raises ``MarkupError``.
     ``mentions`` maps lowercased usernames to profile URLs: ``@name`` outside
     code and links becomes ``<a class="mention" href="URL">@name</a>`` when
-    ``name.lower()`` is a key, and stays plain text otherwise. Links to hosts
+    ``name.lower()`` is a key, and stays plain text otherwise;
+    ``mention_labels`` adds a text label after a mention (a brand
+    representative's "<Brand> · peer resource"). Links to hosts
     other than ``site_host`` (any absolute link when it is None) get
     ``rel="nofollow ugc noopener"``; relative links and links to ``site_host``
     do not. The result is marked safe for templates; once stored and loaded
     again it is a plain ``str`` that templates must mark safe themselves.
     """
     tokens = _checked_tokens(source)
-    env: dict[str, Any] = {"mentions": mentions or {}}
+    env: dict[str, Any] = {
+        "mentions": mentions or {},
+        "mention_labels": mention_labels or {},
+    }
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
     # The one place post HTML becomes safe: it has just been sanitized.
     return mark_safe(_sanitize(html, site_host=site_host))  # noqa: S308
@@ -699,3 +714,22 @@ def excerpt(html: str, length: int = 200) -> str:
         if space > 0:
             cut = cut[:space]
     return cut.rstrip(_EXCERPT_TRAILING_PUNCTUATION) + "\u2026"
+
+
+def highlight_terms(text: str, words: Sequence[str]) -> SafeString:
+    """Escape plain *text* and wrap each case-insensitive match of *words* in
+    ``<mark>`` (search snippets). Matching happens on the raw text, so a
+    match never splits an HTML entity."""
+    words = [word for word in words if word]
+    if not words:
+        return mark_safe(escapeHtml(text))  # noqa: S308
+    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    parts: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        parts.append(escapeHtml(text[position : match.start()]))
+        parts.append(f"<mark>{escapeHtml(match.group(0))}</mark>")
+        position = match.end()
+    parts.append(escapeHtml(text[position:]))
+    # Every piece of text was escaped above; only <mark> is added.
+    return mark_safe("".join(parts))  # noqa: S308

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString
 
-from forum.markup import excerpt
+from forum.markup import excerpt, highlight_terms
 from forum.models import Post
 from permissions import policy
 from permissions.policy import Actor
@@ -71,7 +69,8 @@ def _words(q: str) -> list[str]:
 
 
 def attach_snippets(posts: Sequence[Post], q: str) -> None:
-    """Set `.snippet`: an escaped excerpt around the first match with <mark> tags."""
+    """Set `.snippet` and `.title_html`: escaped text with the query's words
+    in <mark>, the snippet taken around the first match."""
     words = _words(q)
     pattern = (
         re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
@@ -88,14 +87,5 @@ def attach_snippets(posts: Sequence[Post], q: str) -> None:
             window = "…" + window.split(" ", 1)[-1]
         if start + SNIPPET_LENGTH < len(text):
             window += "…"
-        post.snippet = _highlight(window or excerpt(post.body_html), pattern)
-        post.title_html = _highlight(post.topic.title, pattern)
-
-
-def _highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
-    escaped = escape(text)
-    if pattern is None:
-        return escaped
-    # Matching on escaped text: search words are \w+, which never contain
-    # the characters escape() rewrites, so a match never splits an entity.
-    return SafeString(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+        post.snippet = highlight_terms(window or excerpt(post.body_html), words)
+        post.title_html = highlight_terms(post.topic.title, words)

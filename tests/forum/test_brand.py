@@ -167,3 +167,10 @@ def test_rep_label_links_to_how_it_works(client, topic, rep):
 
     assert "Brevetto · peer resource" in page
     assert "/how-it-works/#brand-representatives" in page
+
+
+def test_mention_of_a_rep_carries_the_label(topic, member, rep):
+    post = actions.reply_to_topic(member, topic, body="Maybe @marco knows?")
+
+    assert 'class="mention"' in post.body_html
+    assert '<span class="mention-label">Brevetto · peer resource</span>' in post.body_html

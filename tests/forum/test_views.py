@@ -350,3 +350,12 @@ def test_feeds_are_atom_and_list_topics(client, topic, post):
     assert latest.version == "atom10"
     assert [e.title for e in latest.entries] == [topic.title]
     assert len(per_topic.entries) == 2
+
+
+def test_search_highlight_never_splits_entities(client, category, member):
+    make_topic(category, member, title="Less than <lt> signs", body="lt & gt lt")
+
+    response = client.get(reverse("forum:search") + "?q=lt")
+
+    assert b"&<mark>" not in response.content
+    assert b"<mark>lt</mark>" in response.content
