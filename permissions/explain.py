@@ -1,0 +1,758 @@
+"""The public explanation of who may do what, and who holds which role.
+
+``build_matrix()`` derives the "How this community works" table from the
+policy itself: it asks ``policy.check`` every question on synthetic, unsaved
+objects, so the page can never drift from what the code enforces. Nothing here
+touches the database.
+
+``brand_rep_roster()`` and ``moderator_roster()`` read the public roster, each
+in one query whatever the number of people listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Brand, User
+from accounts.roles import Role, TrustLevel
+from forum.models import Category, CategoryKind, Escalation, Post, Topic
+from moderation.models import AuditEntry, ModeratorAssignment
+from permissions import policy
+from permissions.policy import Actor, Perm
+
+# --- The synthetic community the matrix is evaluated on ---------------------------------
+
+CATEGORY_PK = 1
+QUESTIONS_PK = 2
+IDEAS_PK = 3
+OTHER_CATEGORY_PK = 4  # moderated by the "moderator of another category"
+BRAND_PK = 1
+THIRD_PERSON_PK = 900  # the author of "someone else's" content
+SANCTION_TARGET_PK = 901  # an ordinary member a sanction would apply to
+
+
+def _synthetic_user(
+    pk: int,
+    username: str,
+    *,
+    role: str = Role.MEMBER,
+    trust_level: int = TrustLevel.MEMBER,
+    moderates: Iterable[int] = (),
+    brand: Brand | None = None,
+    is_staff: bool = False,
+) -> User:
+    """An unsaved, active user whose cached lookups are filled in by hand,
+    so the policy can ask about it without a query."""
+    user = User(
+        pk=pk,
+        username=username,
+        role=role,
+        trust_level=trust_level,
+        is_active=True,
+        is_staff=is_staff,
+    )
+    if brand is not None:
+        user.brand = brand
+        user.brand_id = brand.pk
+    user.__dict__["assigned_category_ids"] = frozenset(moderates)
+    user.__dict__["group_ids"] = frozenset()
+    return user
+
+
+@dataclass(frozen=True)
+class Column:
+    """One kind of person the matrix asks about."""
+
+    key: str
+    label: str
+    description: str
+
+
+@dataclass
+class World:
+    """Unsaved objects the policy is asked about, built fresh for each matrix."""
+
+    actors: dict[str, Actor]
+    category: Category
+    questions: Category
+    ideas: Category
+    third_person: User
+    sanction_target: User
+    now: datetime
+    topic: Topic = field(init=False)
+    post: Post = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.topic = self.new_topic(self.category)
+        self.post = self.new_post(self.topic)
+
+    def new_topic(self, category: Category, author: Actor | None = None) -> Topic:
+        """A visible, open topic in *category*, by *author* (default: a third person)."""
+        author = author if author is not None else self.third_person
+        topic = Topic(
+            category=category,
+            title=_("An example topic"),
+            author_name="",
+            created_at=self.now,
+            last_posted_at=self.now,
+            last_post_number=2,
+        )
+        _set_author(topic, author)
+        return topic
+
+    def new_post(
+        self,
+        topic: Topic,
+        author: Actor | None = None,
+        *,
+        number: int = 2,
+        age: timedelta = timedelta(0),
+    ) -> Post:
+        """A visible reply in *topic*, by *author* (default: a third person)."""
+        author = author if author is not None else self.third_person
+        post = Post(
+            topic=topic,
+            number=number,
+            author_name="",
+            body_source="",
+            body_html="",
+            created_at=self.now - age,
+        )
+        _set_author(post, author)
+        return post
+
+
+def _set_author(obj: Topic | Post, author: Actor) -> None:
+    # A visitor authors nothing: their "own" content has no author, which the
+    # policy treats as nobody's.
+    if isinstance(author, User):
+        obj.author = author
+        obj.author_name = author.username
+
+
+def build_world() -> World:
+    """Create the synthetic community: categories, people, a topic and a post."""
+    now = timezone.now()
+    brand = Brand(pk=BRAND_PK, name=_("Example brand"), slug="example-brand")
+    here = (CATEGORY_PK, QUESTIONS_PK, IDEAS_PK)
+    actors: dict[str, Actor] = {
+        "anonymous": AnonymousUser(),
+        "new_member": _synthetic_user(1, "new-member", trust_level=TrustLevel.NEW),
+        "member": _synthetic_user(2, "member", trust_level=TrustLevel.MEMBER),
+        "leader": _synthetic_user(3, "leader", trust_level=TrustLevel.LEADER),
+        "moderator_here": _synthetic_user(
+            4, "moderator-here", trust_level=TrustLevel.REGULAR, moderates=here
+        ),
+        "moderator_elsewhere": _synthetic_user(
+            5,
+            "moderator-elsewhere",
+            trust_level=TrustLevel.REGULAR,
+            moderates=(OTHER_CATEGORY_PK,),
+        ),
+        "brand_rep": _synthetic_user(6, "brand-rep", role=Role.BRAND_REP, brand=brand),
+        "admin": _synthetic_user(7, "admin", role=Role.ADMIN, is_staff=True),
+    }
+    return World(
+        actors=actors,
+        category=Category(pk=CATEGORY_PK, name=_("Discussion"), slug="discussion"),
+        questions=Category(
+            pk=QUESTIONS_PK,
+            name=_("Questions"),
+            slug="questions",
+            kind=CategoryKind.QUESTIONS,
+        ),
+        ideas=Category(
+            pk=IDEAS_PK, name=_("Ideas"), slug="ideas", kind=CategoryKind.IDEAS
+        ),
+        third_person=_synthetic_user(THIRD_PERSON_PK, "someone-else"),
+        sanction_target=_synthetic_user(SANCTION_TARGET_PK, "a-member"),
+        now=now,
+    )
+
+
+COLUMNS: tuple[tuple[str, Promise, Promise], ...] = (
+    (
+        "anonymous",
+        gettext_lazy("Visitor"),
+        gettext_lazy("Not signed in."),
+    ),
+    (
+        "new_member",
+        gettext_lazy("New member"),
+        gettext_lazy("Trust level 0, just joined."),
+    ),
+    (
+        "member",
+        gettext_lazy("Member"),
+        gettext_lazy("Trust level 2."),
+    ),
+    (
+        "leader",
+        gettext_lazy("Leader"),
+        gettext_lazy("Trust level 4, the highest."),
+    ),
+    (
+        "moderator_here",
+        gettext_lazy("Moderator of this category"),
+        gettext_lazy("A volunteer assigned to the category the content is in."),
+    ),
+    (
+        "moderator_elsewhere",
+        gettext_lazy("Moderator of another category"),
+        gettext_lazy("A volunteer assigned to a different category."),
+    ),
+    (
+        "brand_rep",
+        gettext_lazy("Brand representative"),
+        gettext_lazy("A brand's staff member, labeled as a peer resource."),
+    ),
+    (
+        "admin",
+        gettext_lazy("Administrator"),
+        gettext_lazy("Runs the site."),
+    ),
+)
+
+
+# --- The rows: one question each, asked of the policy -----------------------------------
+
+Subject = Callable[[World, Actor], Any]
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """A plain-language question, the Perm it comes from and what it is asked about."""
+
+    key: str
+    label: Promise
+    perm: Perm
+    subject: Subject
+    note: Promise | str = ""
+
+
+def _category(world: World, actor: Actor) -> Category:
+    return world.category
+
+
+def _topic(world: World, actor: Actor) -> Topic:
+    return world.topic
+
+
+def _others_post(world: World, actor: Actor) -> Post:
+    return world.post
+
+
+def _own_post(world: World, actor: Actor) -> Post:
+    return world.new_post(world.topic, actor)
+
+
+def _own_old_post(world: World, actor: Actor) -> Post:
+    return world.new_post(world.topic, actor, age=timedelta(hours=1))
+
+
+def _answer_on_own_question(world: World, actor: Actor) -> Post:
+    return world.new_post(world.new_topic(world.questions, actor))
+
+
+def _answer_on_others_question(world: World, actor: Actor) -> Post:
+    return world.new_post(world.new_topic(world.questions))
+
+
+def _question(world: World, actor: Actor) -> Topic:
+    return world.new_topic(world.questions)
+
+
+def _idea(world: World, actor: Actor) -> Topic:
+    return world.new_topic(world.ideas)
+
+
+def _sanction_target(world: World, actor: Actor) -> User:
+    return world.sanction_target
+
+
+def _nothing(world: World, actor: Actor) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A titled group of rows in the table."""
+
+    key: str
+    title: Promise
+    rows: tuple[RowSpec, ...]
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(
+        "taking-part",
+        gettext_lazy("Reading and taking part"),
+        (
+            RowSpec(
+                "view_category",
+                gettext_lazy("See public categories"),
+                Perm.VIEW_CATEGORY,
+                _category,
+            ),
+            RowSpec(
+                "view_topic",
+                gettext_lazy("Read topics in public categories"),
+                Perm.VIEW_TOPIC,
+                _topic,
+            ),
+            RowSpec(
+                "start_topic",
+                gettext_lazy("Start a topic"),
+                Perm.START_TOPIC,
+                _category,
+                gettext_lazy("New members are limited in how often they post."),
+            ),
+            RowSpec("reply", gettext_lazy("Reply"), Perm.REPLY, _topic),
+            RowSpec(
+                "like_post",
+                gettext_lazy("Like someone else's post"),
+                Perm.LIKE_POST,
+                _others_post,
+            ),
+            RowSpec(
+                "view_post_history",
+                gettext_lazy("Read a post's edit history"),
+                Perm.VIEW_POST_HISTORY,
+                _others_post,
+                gettext_lazy("Every revision is kept."),
+            ),
+            RowSpec(
+                "flag_post",
+                gettext_lazy("Flag a post for moderators"),
+                Perm.FLAG_POST,
+                _others_post,
+                gettext_lazy(
+                    "Flags weigh more with trust; brand representatives' flags "
+                    "carry no weight toward hiding a post."
+                ),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "own-content",
+        gettext_lazy("Your own posts"),
+        (
+            RowSpec(
+                "edit_own_post",
+                gettext_lazy("Edit your own post, just after posting it"),
+                Perm.EDIT_POST,
+                _own_post,
+            ),
+            RowSpec(
+                "edit_own_old_post",
+                gettext_lazy("Edit your own post, an hour after posting it"),
+                Perm.EDIT_POST,
+                _own_old_post,
+            ),
+            RowSpec(
+                "delete_own_post",
+                gettext_lazy("Delete your own post"),
+                Perm.DELETE_POST,
+                _own_post,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "others-content",
+        gettext_lazy("Someone else's posts"),
+        (
+            RowSpec(
+                "edit_others_post",
+                gettext_lazy("Edit someone else's post"),
+                Perm.EDIT_POST,
+                _others_post,
+                gettext_lazy("Nobody rewrites someone else's words."),
+            ),
+            RowSpec(
+                "delete_others_post",
+                gettext_lazy("Delete someone else's post"),
+                Perm.DELETE_POST,
+                _others_post,
+                gettext_lazy(
+                    "Moderators hide or remove instead, which leaves a public record."
+                ),
+            ),
+            RowSpec(
+                "hide_post",
+                gettext_lazy("Hide someone else's post"),
+                Perm.HIDE_POST,
+                _others_post,
+                gettext_lazy("Hidden posts stay readable on click."),
+            ),
+            RowSpec(
+                "remove_post",
+                gettext_lazy("Remove spam or illegal content"),
+                Perm.REMOVE_POST,
+                _others_post,
+            ),
+            RowSpec(
+                "redact_post",
+                gettext_lazy("Redact personal data from a post"),
+                Perm.REDACT_POST,
+                _others_post,
+                gettext_lazy("Leaves a visible redaction record."),
+            ),
+            RowSpec(
+                "view_flaggers",
+                gettext_lazy("See who flagged a post"),
+                Perm.VIEW_FLAGGERS,
+                _others_post,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "topics",
+        gettext_lazy("Managing someone else's topic"),
+        (
+            RowSpec(
+                "lock_topic", gettext_lazy("Lock a topic"), Perm.LOCK_TOPIC, _topic
+            ),
+            RowSpec(
+                "close_topic", gettext_lazy("Close a topic"), Perm.CLOSE_TOPIC, _topic
+            ),
+            RowSpec("pin_topic", gettext_lazy("Pin a topic"), Perm.PIN_TOPIC, _topic),
+            RowSpec(
+                "move_topic",
+                gettext_lazy("Move a topic to another category"),
+                Perm.MOVE_TOPIC,
+                _topic,
+            ),
+            RowSpec(
+                "merge_topic",
+                gettext_lazy("Merge topics"),
+                Perm.MERGE_TOPIC,
+                _topic,
+            ),
+            RowSpec(
+                "split_topic",
+                gettext_lazy("Split a topic"),
+                Perm.SPLIT_TOPIC,
+                _topic,
+            ),
+            RowSpec(
+                "retitle_topic",
+                gettext_lazy("Change a topic's title"),
+                Perm.RETITLE_TOPIC,
+                _topic,
+            ),
+            RowSpec(
+                "slow_mode",
+                gettext_lazy("Turn on slow mode"),
+                Perm.SLOW_MODE,
+                _topic,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "members",
+        gettext_lazy("Reviewing flags and members"),
+        (
+            RowSpec(
+                "view_review_queue",
+                gettext_lazy("Open the category's review queue"),
+                Perm.VIEW_REVIEW_QUEUE,
+                _category,
+            ),
+            RowSpec(
+                "sanction_user",
+                gettext_lazy("Warn, silence or suspend a member"),
+                Perm.SANCTION_USER,
+                _sanction_target,
+                gettext_lazy("Always with a rule, a reason and a duration."),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "questions",
+        gettext_lazy("Questions, ideas and the brand"),
+        (
+            RowSpec(
+                "accept_answer_asker",
+                gettext_lazy("Mark the accepted answer to your own question"),
+                Perm.ACCEPT_ANSWER,
+                _answer_on_own_question,
+            ),
+            RowSpec(
+                "accept_answer_other",
+                gettext_lazy("Mark the accepted answer to someone else's question"),
+                Perm.ACCEPT_ANSWER,
+                _answer_on_others_question,
+            ),
+            RowSpec(
+                "post_official_answer",
+                gettext_lazy("Post an official answer"),
+                Perm.POST_OFFICIAL_ANSWER,
+                _question,
+            ),
+            RowSpec(
+                "ask_brand",
+                gettext_lazy("Ask the brand to respond on a topic"),
+                Perm.ASK_BRAND,
+                _topic,
+            ),
+            RowSpec(
+                "answer_brand_requests",
+                gettext_lazy("Answer “ask the brand” requests"),
+                Perm.ANSWER_BRAND_REQUESTS,
+                _topic,
+            ),
+            RowSpec(
+                "escalate_to_support",
+                gettext_lazy("Escalate a topic to the brand's support"),
+                Perm.ESCALATE_TO_SUPPORT,
+                _topic,
+            ),
+            RowSpec(
+                "set_idea_status",
+                gettext_lazy("Set an idea's status"),
+                Perm.SET_IDEA_STATUS,
+                _idea,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "administration",
+        gettext_lazy("Running the site"),
+        (
+            RowSpec(
+                "access_admin",
+                gettext_lazy("Open the administration pages"),
+                Perm.ACCESS_ADMIN,
+                _nothing,
+            ),
+            RowSpec(
+                "assign_moderator",
+                gettext_lazy("Assign volunteer moderators"),
+                Perm.ASSIGN_MODERATOR,
+                _category,
+            ),
+            RowSpec(
+                "manage_brand_reps",
+                gettext_lazy("Verify or revoke brand representatives"),
+                Perm.MANAGE_BRAND_REPS,
+                _nothing,
+            ),
+            RowSpec(
+                "set_trust_level",
+                gettext_lazy("Set a member's trust level by hand"),
+                Perm.SET_TRUST_LEVEL,
+                _sanction_target,
+            ),
+        ),
+    ),
+)
+
+# --- The matrix --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The policy's answer for one person and one question."""
+
+    column: Column
+    allowed: bool
+    reason: str
+    footnote: int | None = None  # the reason's number in Matrix.reasons, from 1
+
+    @property
+    def text(self) -> str:
+        """The answer in words: colour never carries it alone."""
+        return _("Yes") if self.allowed else _("No")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One question, answered for every column."""
+
+    key: str
+    label: str
+    perm: Perm
+    note: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of answered rows."""
+
+    key: str
+    title: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The whole table: who (columns) may do what (rows), and why not."""
+
+    columns: tuple[Column, ...]
+    sections: tuple[Section, ...]
+    reasons: tuple[str, ...]  # every distinct denial reason, in order of appearance
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """Every row, section by section."""
+        return tuple(row for section in self.sections for row in section.rows)
+
+    def cell(self, row_key: str, column_key: str) -> Cell:
+        """The answer for one row and one column, by their keys."""
+        for row in self.rows:
+            if row.key == row_key:
+                for cell in row.cells:
+                    if cell.column.key == column_key:
+                        return cell
+        raise KeyError((row_key, column_key))
+
+
+def _reason(decision: policy.Decision) -> str:
+    """The text shown for a denial; empty when allowed."""
+    if decision.allowed:
+        return ""
+    # A concealed denial carries no reason: the person can't see the thing at all.
+    return decision.reason or _("They can't see it.")
+
+
+def build_matrix(world: World | None = None) -> Matrix:
+    """Ask the policy every question of the table, for every kind of person."""
+    world = world or build_world()
+    columns = tuple(
+        Column(key=key, label=str(label), description=str(description))
+        for key, label, description in COLUMNS
+    )
+    footnotes: dict[str, int] = {}
+    sections = []
+    for section in SECTIONS:
+        rows = []
+        for spec in section.rows:
+            cells = []
+            for column in columns:
+                actor = world.actors[column.key]
+                decision = policy.check(actor, spec.perm, spec.subject(world, actor))
+                reason = _reason(decision)
+                footnote = None
+                if reason:
+                    footnote = footnotes.setdefault(reason, len(footnotes) + 1)
+                cells.append(Cell(column, decision.allowed, reason, footnote))
+            rows.append(
+                Row(spec.key, str(spec.label), spec.perm, str(spec.note), tuple(cells))
+            )
+        sections.append(Section(section.key, str(section.title), tuple(rows)))
+    return Matrix(columns=columns, sections=tuple(sections), reasons=tuple(footnotes))
+
+
+# --- The roster --------------------------------------------------------------------------
+
+
+def _count_per_user(queryset: QuerySet[Any], user_field: str) -> Subquery:
+    """A correlated COUNT of *queryset* rows whose *user_field* is the outer user."""
+    return Subquery(
+        queryset.filter(**{user_field: OuterRef("pk")})
+        .order_by()
+        .values(user_field)
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class BrandGroup:
+    """One brand and its active representatives, for the roster."""
+
+    brand: Brand
+    representatives: list[User]
+
+
+def brand_rep_roster() -> list[BrandGroup]:
+    """Active brand representatives grouped by brand, with what they did.
+
+    Each user gets ``answer_count`` (non-deleted posts), ``escalation_count``
+    and ``moderation_count`` (audit entries they are the actor of; zero by
+    construction, since the policy refuses them every moderation verb).
+    One query.
+    """
+    representatives = (
+        User.objects.filter(role=Role.BRAND_REP, is_active=True, brand__isnull=False)
+        .select_related("brand")
+        .annotate(
+            answer_count=Coalesce(
+                _count_per_user(Post.objects.filter(deleted_at__isnull=True), "author"),
+                0,
+            ),
+            escalation_count=Coalesce(
+                _count_per_user(Escalation.objects.all(), "escalated_by"), 0
+            ),
+            moderation_count=Coalesce(
+                _count_per_user(AuditEntry.objects.all(), "actor"), 0
+            ),
+        )
+        .order_by("brand__name", "brand_id", "brand_since", "username")
+    )
+    groups: list[BrandGroup] = []
+    for rep in representatives:
+        brand = rep.brand
+        if brand is None:  # excluded by the filter; keeps the type checker honest
+            continue
+        if not groups or groups[-1].brand.pk != brand.pk:
+            groups.append(BrandGroup(brand=brand, representatives=[]))
+        groups[-1].representatives.append(rep)
+    return groups
+
+
+@dataclass(frozen=True)
+class CategoryModerators:
+    """One category and its volunteer moderators' assignments, for the roster."""
+
+    category: Category
+    assignments: list[ModeratorAssignment]
+
+
+def moderator_roster(viewer: Actor) -> list[CategoryModerators]:
+    """Volunteer moderators by the category they are assigned to.
+
+    Lists only categories *viewer* may see (a restricted category's name is
+    not public), and leaves out inactive accounts and brand representatives,
+    whom the policy never lets moderate. One query, plus whatever the policy
+    needs to know about *viewer*.
+    """
+    categories = policy.visible_categories(viewer, Category.objects.all())
+    assignments = (
+        ModeratorAssignment.objects.filter(
+            category__in=categories, user__is_active=True
+        )
+        .exclude(user__role=Role.BRAND_REP)
+        .select_related("user", "category", "category__parent")
+        .order_by(
+            # Top-level categories in their order, each followed by its children.
+            Coalesce("category__parent__position", "category__position"),
+            Coalesce("category__parent__name", "category__name"),
+            Coalesce("category__parent_id", "category_id"),
+            F("category__parent_id").asc(nulls_first=True),
+            "category__position",
+            "category__name",
+            "category_id",
+            "created_at",
+            "pk",
+        )
+    )
+    groups: list[CategoryModerators] = []
+    for assignment in assignments:
+        if not groups or groups[-1].category.pk != assignment.category_id:
+            groups.append(CategoryModerators(assignment.category, []))
+        groups[-1].assignments.append(assignment)
+    return groups

@@ -1,0 +1,31 @@
+"""Public pages that explain the roles: what each may do, and who holds them."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from permissions import explain
+
+
+@require_GET
+def how_it_works_view(request: HttpRequest) -> HttpResponse:
+    """ "How this community works": the role × verb table, derived from the policy."""
+    matrix = explain.build_matrix()
+    return render(
+        request,
+        "permissions/how_it_works/index.html",
+        {"matrix": matrix, "column_count": len(matrix.columns) + 1},
+    )
+
+
+@require_GET
+def roster_view(request: HttpRequest) -> HttpResponse:
+    """The public roster of brand representatives and volunteer moderators."""
+    return render(
+        request,
+        "permissions/roster/index.html",
+        {
+            "brand_groups": explain.brand_rep_roster(),
+            "moderator_groups": explain.moderator_roster(request.user),
+        },
+    )
