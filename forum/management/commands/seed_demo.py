@@ -118,6 +118,37 @@ class Command(BaseCommand):
 
         for topic_data in demo_content.TOPICS:
             self._create_topic(topic_data, people, categories, now)
+        self._brand_activity(people, brand)
+
+    def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
+        """An open ask-the-brand request and an escalation, so the queue and
+        the labels have something to show."""
+        rep = people["rep"]
+        unanswered = (
+            Topic.objects.filter(category__kind="questions", is_solved=False)
+            .exclude(posts__author_role="brand_rep")
+            .select_related("category__parent", "author")
+            .order_by("-last_posted_at")
+            .first()
+        )
+        if unanswered is not None and unanswered.author is not None:
+            actions.ask_brand(
+                unanswered.author,
+                unanswered,
+                brand,
+                note="Is this a known issue with this model?",
+            )
+        criticism = (
+            Topic.objects.filter(title__icontains="burr alignment")
+            .select_related("category__parent")
+            .first()
+        )
+        if criticism is not None:
+            actions.escalate_to_support(
+                rep,
+                criticism,
+                note="Our service team will check the alignment and replace the carrier if needed.",
+            )
 
     def _create_person(
         self, person: dict[str, Any], brand: Brand, now: Any, index: int
