@@ -173,4 +173,6 @@ def test_mention_of_a_rep_carries_the_label(topic, member, rep):
     post = actions.reply_to_topic(member, topic, body="Maybe @marco knows?")
 
     assert 'class="mention"' in post.body_html
-    assert '<span class="mention-label">Brevetto · peer resource</span>' in post.body_html
+    assert (
+        '<span class="mention-label">Brevetto · peer resource</span>' in post.body_html
+    )

@@ -63,7 +63,10 @@ def dangerous_urls(html: str) -> list[str]:
 
 def event_handlers(html: str) -> list[str]:
     return [
-        name for _tag, attrs in elements(html) for name in attrs if name.startswith("on")
+        name
+        for _tag, attrs in elements(html)
+        for name in attrs
+        if name.startswith("on")
     ]
 
 
@@ -571,19 +574,25 @@ def test_html_to_text_decodes_entities_and_separates_blocks():
 
 
 def test_html_to_text_collapses_whitespace():
-    html = "<p>a\n\n   b</p>\n<ul><li>c</li><li>d</li></ul><pre><code>e\n\tf</code></pre>"
+    html = (
+        "<p>a\n\n   b</p>\n<ul><li>c</li><li>d</li></ul><pre><code>e\n\tf</code></pre>"
+    )
 
     assert html_to_text(html) == "a b c d e f"
 
 
 def test_html_to_text_keeps_image_alt_text_and_drops_scripts():
-    html = '<p>see <img src="https://a.example/i.png" alt="a cat"></p><script>x</script>'
+    html = (
+        '<p>see <img src="https://a.example/i.png" alt="a cat"></p><script>x</script>'
+    )
 
     assert html_to_text(html) == "see a cat"
 
 
 def test_html_to_text_reads_rendered_posts():
-    html = render_post_body("# Title\n\nSome *text* with `code` & more.\n\n- one\n- two")
+    html = render_post_body(
+        "# Title\n\nSome *text* with `code` & more.\n\n- one\n- two"
+    )
 
     assert html_to_text(html) == "Title Some text with code & more. one two"
 

@@ -1,0 +1,62 @@
+"""Record that signed-in members visit, for the trust levels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from accounts.models import User, UserVisit
+
+SESSION_KEY = "hearth_visit_day"
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+class VisitMiddleware:
+    """Keep one UserVisit per member per day and a coarse ``last_seen_at``.
+
+    Cheap by design: the day already recorded is remembered in the session
+    and ``last_seen_at`` comes with the user row the request loads anyway,
+    so after the first request of the day a page view writes nothing until
+    five minutes have passed. Runs after the view, so it never changes what
+    the view sees, and does nothing for anonymous requests.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None:
+            return response
+        if not user.is_authenticated:
+            return response
+        if not user.is_active:
+            return response
+        record_visit(request, user)
+        return response
+
+
+def record_visit(request: HttpRequest, user: User) -> None:
+    """Write the visit and last-seen time of *user* when they are due."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if request.session.get(SESSION_KEY) != today.isoformat():
+        # Another session of the same member may have recorded the day.
+        UserVisit.objects.bulk_create(
+            [UserVisit(user=user, day=today)], ignore_conflicts=True
+        )
+        request.session[SESSION_KEY] = today.isoformat()
+    if _seen_lately(user, now):
+        return
+    User.objects.filter(pk=user.pk).update(last_seen_at=now)
+    user.last_seen_at = now
+
+
+def _seen_lately(user: User, now: datetime) -> bool:
+    if user.last_seen_at is None:
+        return False
+    return now - user.last_seen_at < LAST_SEEN_EVERY
