@@ -174,3 +174,15 @@ def set_trust_level(actor: User, user: User, level: int, *, reason: str) -> User
             level=level,
         )
     return user
+
+
+def unlock_trust_level(actor: User, user: User, *, reason: str) -> User:
+    """Hand a member's trust level back to the daily recomputation."""
+    _require_admin(actor, Perm.SET_TRUST_LEVEL)
+    if not user.trust_level_locked:
+        return user
+    with transaction.atomic():
+        user.trust_level_locked = False
+        user.save(update_fields=["trust_level_locked"])
+        record(actor, AuditVerb.TRUST_LEVEL_UNLOCKED, user, reason=reason)
+    return user

@@ -26,6 +26,10 @@ class UserChangeForm(BaseUserAdmin.form):  # type: ignore[name-defined,misc]
     trust_reason = forms.CharField(
         label="Reason (kept in the audit log)", required=False, max_length=500
     )
+    unlock_trust_level = forms.BooleanField(
+        label="Let the daily recomputation set the trust level again",
+        required=False,
+    )
     new_brand = forms.ModelChoiceField(
         label="Verify as representative of",
         queryset=Brand.objects.all(),
@@ -105,6 +109,7 @@ class UserAdmin(BaseUserAdmin):
                     "trust_level",
                     "trust_level_locked",
                     "new_trust_level",
+                    "unlock_trust_level",
                     "trust_reason",
                 )
             },
@@ -127,6 +132,10 @@ class UserAdmin(BaseUserAdmin):
             if data.get("new_trust_level") is not None:
                 actions.set_trust_level(
                     actor, obj, data["new_trust_level"], reason=data["trust_reason"]
+                )
+            elif data.get("unlock_trust_level"):
+                actions.unlock_trust_level(
+                    actor, obj, reason=data.get("trust_reason", "")
                 )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -57,6 +57,7 @@ class ModeratorAssignment(models.Model):
 
 class AuditVerb(models.TextChoices):
     TRUST_LEVEL_SET = "user.trust_level_set", _("Trust level set")
+    TRUST_LEVEL_UNLOCKED = "user.trust_level_unlocked", _("Trust level unlocked")
     MODERATOR_ASSIGNED = "moderator.assigned", _("Moderator assigned")
     MODERATOR_UNASSIGNED = "moderator.unassigned", _("Moderator unassigned")
     BRAND_REP_VERIFIED = "brand_rep.verified", _("Brand representative verified")

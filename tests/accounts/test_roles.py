@@ -156,3 +156,13 @@ def test_admin_user_form_refuses_making_moderator_a_rep(client, admin_user, cate
     assert b"volunteer moderator" in response.content
     moderator.refresh_from_db()
     assert moderator.role == Role.MEMBER
+
+
+def test_unlock_trust_level_hands_it_back(admin_user, member):
+    actions.set_trust_level(admin_user, member, 3, reason="Helper")
+
+    actions.unlock_trust_level(admin_user, member, reason="Back to automatic")
+
+    member.refresh_from_db()
+    assert member.trust_level_locked is False
+    assert AuditEntry.objects.filter(verb="user.trust_level_unlocked").count() == 1
