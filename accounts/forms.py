@@ -52,3 +52,30 @@ class ProfileForm(forms.Form):
         if not upload:
             return None
         return process_avatar(upload)
+
+
+class HoneypotField(forms.CharField):
+    """A field people never see (hidden by CSS, skipped by keyboard) and bots
+    fill in. Anything typed there rejects the form."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(
+            label=gettext_lazy("Leave this field empty"),
+            required=False,
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+            **kwargs,
+        )
+
+
+class HoneypotSignupForm(forms.Form):
+    """Mixed into allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    website = HoneypotField()
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("Your sign-up could not be accepted."))
+        return ""
+
+    def signup(self, request, user) -> None:  # type: ignore[no-untyped-def]
+        """Nothing to add: allauth saves the account."""

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, TrustLevel
@@ -50,6 +51,13 @@ class User(AbstractUser):
     # recomputation then leaves it alone.
     trust_level_locked = models.BooleanField(default=False)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Denormalized from moderation.Sanction for cheap checks on every request;
+    # maintained by moderation.actions.
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    # The stable public pseudonym of a moderator or admin ("Moderator #7"),
+    # handed out on their first moderation action.
+    moderator_alias = models.PositiveIntegerField(null=True, blank=True, unique=True)
     brand = models.ForeignKey(
         "Brand",
         on_delete=models.PROTECT,
@@ -113,7 +121,16 @@ class User(AbstractUser):
     @property
     def is_banned(self) -> bool:
         """True while the account may not act (suspended or deactivated)."""
-        return not self.is_active
+        if not self.is_active:
+            return True
+        return (
+            self.suspended_until is not None and self.suspended_until > timezone.now()
+        )
+
+    @property
+    def is_silenced(self) -> bool:
+        """True while the member may read but not post."""
+        return self.silenced_until is not None and self.silenced_until > timezone.now()
 
     @cached_property
     def group_ids(self) -> frozenset[int]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("permissions.urls")),
+    path("", include("moderation.urls")),
     path("", include("forum.urls")),
 ]
 

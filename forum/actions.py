@@ -25,7 +25,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import Brand, User
 from accounts.roles import PostRole, Role
-from forum.limits import check_content_limits, check_posting_limits
+from forum.limits import (
+    check_content_limits,
+    check_duplicate,
+    check_posting_limits,
+    check_slow_mode,
+)
 from forum.markup import MarkupError, extract_mentions, html_to_text, render_post_body
 from forum.models import (
     BrandRequest,
@@ -224,6 +229,7 @@ def create_topic(
     tag_objects = resolve_tags(tags)
     body_html, mentioned = render_body(body)
     check_posting_limits(author, body_html, mentioned)
+    check_duplicate(author, body)
     now = timezone.now()
 
     with transaction.atomic():
@@ -281,7 +287,9 @@ def reply_to_topic(
     if reply_to is not None and reply_to.topic_id != topic.pk:
         raise ValidationError(_("You can only reply to a post in the same topic."))
     body_html, mentioned = render_body(body)
+    check_slow_mode(author, topic)
     check_posting_limits(author, body_html, mentioned)
+    check_duplicate(author, body)
     now = timezone.now()
 
     with transaction.atomic():

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import HoneypotField
 from forum.actions import TITLE_MAX_LENGTH
 from forum.models import IdeaStatus
 
@@ -10,7 +11,16 @@ BODY_WIDGET = forms.Textarea(
 )
 
 
-class TopicForm(forms.Form):
+class HoneypotMixin(forms.Form):
+    website = HoneypotField()
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(_("Your post could not be accepted."))
+        return ""
+
+
+class TopicForm(HoneypotMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=TITLE_MAX_LENGTH + 50, strip=True
     )
@@ -26,7 +36,7 @@ class TopicForm(forms.Form):
         return [name.strip() for name in raw.split(",") if name.strip()]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(HoneypotMixin, forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=BODY_WIDGET, strip=False)
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
     official = forms.BooleanField(

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import TrustLevel
-from forum.models import Post
+from forum.models import Post, Topic
 from permissions import policy
 
 RATE_WINDOW = timedelta(hours=1)
@@ -204,3 +204,53 @@ def _who(author: User) -> str:
     if author.trust_level == TrustLevel.BASIC:
         return _("Basic members")
     return _("Members at your trust level")
+
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+def check_duplicate(author: User, body: str) -> None:
+    """Refuse the same text posted twice within a day by a new or basic member
+    (the commonest spam pattern: one message pasted across topics)."""
+    if author.trust_level >= TrustLevel.MEMBER or _is_exempt(author):
+        return
+    normalized = " ".join(body.split())
+    since = timezone.now() - DUPLICATE_WINDOW
+    recent = Post.objects.filter(
+        author=author, created_at__gte=since, deleted_at__isnull=True
+    ).values_list("body_source", flat=True)[:50]
+    if any(" ".join(text.split()) == normalized for text in recent):
+        raise ValidationError(
+            _(
+                "You already posted exactly this text in the last day. "
+                "Write something new, or link to your earlier post."
+            ),
+            code="limits",
+        )
+
+
+def check_slow_mode(author: User, topic: Topic) -> None:
+    """In a topic with slow mode, a member waits between their posts there.
+    Moderators of the category are not slowed down."""
+    if not topic.slow_mode_seconds or policy.moderates(author, topic.category):
+        return
+    last = (
+        Post.objects.filter(topic=topic, author=author)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    wait = timedelta(seconds=topic.slow_mode_seconds) - (timezone.now() - last)
+    if wait > timedelta(0):
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        raise ValidationError(
+            ngettext(
+                "This topic is in slow mode: you can post here again in %(n)d minute.",
+                "This topic is in slow mode: you can post here again in %(n)d minutes.",
+                minutes,
+            )
+            % {"n": minutes},
+            code="limits",
+        )

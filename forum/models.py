@@ -129,8 +129,16 @@ class Topic(models.Model):
     like_count = models.PositiveIntegerField(default=0)
 
     is_pinned = models.BooleanField(default=False)
+    # Locked: frozen (no replies, no edits). Closed: no new replies.
     is_locked = models.BooleanField(default=False)
+    is_closed = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
+    # Slow mode: a member waits this long between posts in the topic.
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    # Set when a moderator merged this topic into another; its URL redirects.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     # Brand interaction, denormalized for list rows.
@@ -234,6 +242,12 @@ class Post(models.Model):
         related_name="+",
     )
     hide_reason = models.TextField(blank=True)
+    # Hidden automatically because flags reached the threshold; a moderator
+    # decides. The author may edit it and ask for another review.
+    pending_review = models.BooleanField(default=False)
+    # Removed as spam or illegal content: the text is gone, the record stays.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_kind = models.CharField(max_length=12, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -4,14 +4,17 @@ fixed number of SQL queries, whatever the amount of data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Brand
 from forum.models import BrandRequest, Category, Like, Post, ReadState, Tag, Topic
 from permissions import policy
 from permissions.policy import Actor
+
+if TYPE_CHECKING:
+    from moderation.models import ModerationAction
 
 POSTS_PER_PAGE = 20
 TOPICS_PER_PAGE = 30
@@ -148,3 +151,27 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
         .select_related("topic", "topic__category", "brand", "requested_by")
         .order_by("created_at", "pk")
     )
+
+
+def attach_tombstones(topic: Topic, posts: Sequence[Post]) -> list[ModerationAction]:
+    """Set `.tombstones` on each post (the public moderation records on it) and
+    return the topic-level records (lock, move, merge …), with one query."""
+    from moderation.models import ModerationAction
+
+    actions = list(
+        ModerationAction.objects.filter(
+            Q(post__in=[p.pk for p in posts]) | Q(topic=topic, post__isnull=True)
+        )
+        .select_related("appeal")
+        .order_by("created_at", "pk")
+    )
+    by_post: dict[int, list[ModerationAction]] = {}
+    topic_level = []
+    for action in actions:
+        if action.post_id is None:
+            topic_level.append(action)
+        else:
+            by_post.setdefault(action.post_id, []).append(action)
+    for post in posts:
+        post.tombstones = by_post.get(post.pk, [])
+    return topic_level

@@ -225,6 +225,7 @@ def _render_topic(
     status: int = 200,
 ) -> HttpResponse:
     posts = queries.topic_posts(request.user, topic, page)
+    topic_actions = queries.attach_tombstones(topic, posts)
     read_up_to = queries.read_position(request.user, topic)
     if request.user.is_authenticated and posts:
         actions.mark_read(request.user, topic, posts[-1].number)
@@ -251,6 +252,7 @@ def _render_topic(
             "reply_form": reply_form,
             "tags": list(topic.tags.all()),
             "escalations": escalations,
+            "topic_actions": topic_actions,
             "my_escalations": [
                 e for e in escalations if e.member_id and e.member_id == request.user.pk
             ],

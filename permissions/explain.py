@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Brand, User
 from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Escalation, Post, Topic
-from moderation.models import AuditEntry, ModeratorAssignment
+from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAssignment
 from permissions import policy
 from permissions.policy import Actor, Perm
 
@@ -281,6 +281,36 @@ def _sanction_target(world: World, actor: Actor) -> User:
     return world.sanction_target
 
 
+def _own_post_pending_review(world: World, actor: Actor) -> Post:
+    post = world.new_post(world.topic, actor)
+    post.is_hidden = True
+    post.pending_review = True
+    return post
+
+
+def _action_on_actor(world: World, actor: Actor) -> ModerationAction:
+    """A recent moderation action, taken by a third moderator, affecting *actor*."""
+    action = ModerationAction(
+        pk=1,
+        kind="post_hidden",
+        actor_id=THIRD_PERSON_PK + 10,
+        actor_role="moderator",
+        actor_alias="Moderator #1",
+        category=world.category,
+        created_at=world.now,
+    )
+    if isinstance(actor, User):
+        action.target_user = actor
+    # No appeal yet: an unsaved action has no reverse one-to-one row.
+    action._state.fields_cache["appeal"] = None
+    return action
+
+
+def _appeal_of_third_person(world: World, actor: Actor) -> Appeal:
+    action = _action_on_actor(world, world.third_person)
+    return Appeal(action=action, appellant=world.third_person, statement="")
+
+
 def _nothing(world: World, actor: Actor) -> None:
     return None
 
@@ -468,6 +498,33 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Open the category's review queue"),
                 Perm.VIEW_REVIEW_QUEUE,
                 _category,
+            ),
+            RowSpec(
+                "request_review",
+                gettext_lazy(
+                    "Edit your post hidden by flags and ask for another review"
+                ),
+                Perm.REQUEST_REVIEW,
+                _own_post_pending_review,
+            ),
+            RowSpec(
+                "appeal_action",
+                gettext_lazy("Appeal a moderation action on your content (once)"),
+                Perm.APPEAL_ACTION,
+                _action_on_actor,
+            ),
+            RowSpec(
+                "decide_appeal",
+                gettext_lazy("Decide an appeal against another moderator's action"),
+                Perm.DECIDE_APPEAL,
+                _appeal_of_third_person,
+            ),
+            RowSpec(
+                "view_moderator_names",
+                gettext_lazy("See moderators' names in the moderation log"),
+                Perm.VIEW_MODERATOR_NAMES,
+                _nothing,
+                gettext_lazy("Everyone else sees a role and a stable alias."),
             ),
             RowSpec(
                 "sanction_user",

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,6 +56,10 @@ class Perm(StrEnum):
     VIEW_REVIEW_QUEUE = "view_review_queue"
     VIEW_FLAGGERS = "view_flaggers"
     SANCTION_USER = "sanction_user"
+    REQUEST_REVIEW = "request_review"
+    APPEAL_ACTION = "appeal_action"
+    DECIDE_APPEAL = "decide_appeal"
+    VIEW_MODERATOR_NAMES = "view_moderator_names"
     # The brand's peer-resource tools: representatives and admins.
     ASK_BRAND = "ask_brand"
     ANSWER_BRAND_REQUESTS = "answer_brand_requests"
@@ -114,7 +119,7 @@ def is_brand_rep(actor: Actor) -> bool:
 def is_admin(actor: Actor) -> bool:
     if not actor.is_authenticated:
         return False
-    if not actor.is_active:
+    if actor.is_banned:
         return False
     if actor.role == Role.BRAND_REP:
         return False  # never while a brand representative
@@ -128,7 +133,7 @@ def moderated_category_ids(actor: Actor) -> frozenset[int] | None:
     """
     if not actor.is_authenticated:
         return frozenset()
-    if not actor.is_active:
+    if actor.is_banned:
         return frozenset()
     if actor.role == Role.BRAND_REP:
         # Peer resources answer questions and never moderate, even when a
@@ -198,13 +203,28 @@ def _view_topic(actor: Actor, topic: Topic) -> Decision:
     return ALLOW
 
 
+def _silenced(actor: User) -> Decision | None:
+    if actor.is_silenced:
+        return deny(
+            _("You are silenced until %(date)s: you can read, but not post.")
+            % {
+                "date": date_format(
+                    timezone.localtime(actor.silenced_until), "j F Y, H:i"
+                )
+            }
+        )
+    return None
+
+
 def _start_topic(actor: Actor, category: Category) -> Decision:
     if not _view_category(actor, category):
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to start a discussion."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
     if category.kind == CategoryKind.ANNOUNCEMENTS and not (
         moderates(actor, category) or is_brand_rep(actor)
     ):
@@ -223,12 +243,18 @@ def _reply(actor: Actor, topic: Topic) -> Decision:
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to reply."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
     if topic.deleted_at is not None:
         return deny(_("This topic was deleted."))
+    if topic.merged_into_id is not None:
+        return deny(_("This topic was merged into another one; reply there."))
     if topic.is_locked and not moderates(actor, topic.category):
         return deny(_("This topic is locked."))
+    if topic.is_closed and not moderates(actor, topic.category):
+        return deny(_("This topic is closed to new replies."))
     return ALLOW  # every trust level may answer, brand representatives included
 
 
@@ -240,8 +266,10 @@ def _edit_post(actor: Actor, post: Post) -> Decision:
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to edit posts."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
     if not _is_author(actor, post):
         # Nobody rewrites someone else's words. Moderators may only redact
         # personal data, which leaves a visible record.
@@ -250,7 +278,11 @@ def _edit_post(actor: Actor, post: Post) -> Decision:
         return deny(_("This post was deleted."))
     if post.topic.is_locked:
         return deny(_("This topic is locked."))
+    if post.removed_at is not None:
+        return deny(_("This post was removed by a moderator."))
     if post.is_hidden:
+        # A post hidden *pending review* (by flags) stays editable, so its
+        # author can fix it and ask for another review.
         return deny(_("A moderator hid this post, so it can't be edited."))
     if (
         actor.trust_level == TrustLevel.NEW
@@ -265,7 +297,7 @@ def _delete_post(actor: Actor, post: Post) -> Decision:
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to delete posts."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
     if not _is_author(actor, post):
         return deny(_("You can only delete your own posts."))
@@ -281,7 +313,7 @@ def _like_post(actor: Actor, post: Post) -> Decision:
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to like posts."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
     if _is_author(actor, post):
         return deny(_("You can't like your own post."))
@@ -296,7 +328,7 @@ def _accept_answer(actor: Actor, post: Post) -> Decision:
         return NOT_FOUND
     if not actor.is_authenticated:
         return deny(_("Sign in to mark answers."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
     if topic.category.kind != CategoryKind.QUESTIONS:
         return deny(_("Only questions have accepted answers."))
@@ -328,7 +360,7 @@ def _active_member(actor: Actor) -> Decision | None:
     """The hard denials every write starts with; None when they pass."""
     if not actor.is_authenticated:
         return deny(_("Sign in first."))
-    if not actor.is_active:
+    if actor.is_banned:
         return deny(_("Your account is suspended."))
     return None
 
@@ -460,6 +492,76 @@ def _view_flaggers(actor: Actor, post: Post) -> Decision:
     return _moderate_post(actor, post)
 
 
+def _request_review(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not _is_author(actor, post):
+        return deny(_("Only the author can ask for another review."))
+    if not post.pending_review:
+        return deny(_("This post is not waiting for review."))
+    return ALLOW
+
+
+APPEAL_WINDOW = timedelta(days=30)
+
+
+def _appeal_action(actor: Actor, action: Any) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if action.target_user_id is None or action.target_user_id != actor.pk:
+        return deny(_("Only the member affected by an action can appeal it."))
+    if action.reversed_at is not None:
+        return deny(_("This action was already reversed."))
+    if _has_appeal(action):
+        return deny(_("Each action can be appealed once, and this one was."))
+    if timezone.now() - action.created_at > APPEAL_WINDOW:
+        return deny(_("Appeals are possible for 30 days after an action."))
+    return ALLOW
+
+
+def _has_appeal(action: Any) -> bool:
+    from moderation.models import Appeal
+
+    try:
+        return action.appeal is not None
+    except Appeal.DoesNotExist:
+        return False
+
+
+def _decide_appeal(actor: Actor, appeal: Any) -> Decision:
+    """A different moderator of the category (never a brand representative,
+    never the one who acted, never the appellant), or an admin."""
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never decide appeals."))
+    action = appeal.action
+    if action.actor_id is not None and action.actor_id == actor.pk:
+        return deny(_("A different moderator decides appeals against your actions."))
+    if appeal.appellant_id == actor.pk:
+        return deny(_("You can't decide your own appeal."))
+    if is_admin(actor):
+        return ALLOW
+    if action.category is not None and moderates(actor, action.category):
+        return ALLOW
+    return deny(
+        _("Only another moderator of this category or an admin decides this appeal.")
+    )
+
+
+def _view_moderator_names(actor: Actor, obj: Any) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Moderators' names are visible to staff only."))
+    moderated = moderated_category_ids(actor)
+    if moderated is None or moderated:
+        return ALLOW
+    return deny(_("Moderators' names are visible to staff only."))
+
+
 # --- Querysets that agree with the rules ----------------------------------------------
 
 
@@ -532,6 +634,10 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_REVIEW_QUEUE: _view_review_queue,
     Perm.VIEW_FLAGGERS: _view_flaggers,
     Perm.SANCTION_USER: _sanction_user,
+    Perm.REQUEST_REVIEW: _request_review,
+    Perm.APPEAL_ACTION: _appeal_action,
+    Perm.DECIDE_APPEAL: _decide_appeal,
+    Perm.VIEW_MODERATOR_NAMES: _view_moderator_names,
     Perm.ASK_BRAND: _ask_brand,
     Perm.ANSWER_BRAND_REQUESTS: _brand_tool,
     Perm.POST_OFFICIAL_ANSWER: _post_official_answer,

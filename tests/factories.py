@@ -92,7 +92,7 @@ def make_topic(
     author: User | None = None,
     *,
     title: str | None = None,
-    body: str = "The opening post of this topic.",
+    body: str | None = None,
     replies: int = 0,
     **kwargs: Any,
 ) -> Topic:
@@ -102,7 +102,7 @@ def make_topic(
         author,
         category,
         title=title or f"A topic about things {next(_counter)}",
-        body=body,
+        body=body or f"The opening post of this topic ({next(_counter)}).",
         **kwargs,
     )
     for i in range(replies):
@@ -114,7 +114,8 @@ def make_topic(
 
 
 def make_post(
-    topic: Topic | None = None, author: User | None = None, body: str = "A reply."
+    topic: Topic | None = None, author: User | None = None, body: str | None = None
 ) -> Post:
     topic = topic or make_topic()
+    body = body or f"A reply ({next(_counter)})."
     return actions.reply_to_topic(author or make_user(), topic, body=body)

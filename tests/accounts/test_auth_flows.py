@@ -204,3 +204,20 @@ def test_account_pages_use_hearth_layout(client, name):
     assert response.status_code == 200
     assert b'class="site-header"' in response.content
     assert b"auth-card" in response.content
+
+
+def test_signup_honeypot_rejects_bots(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "username": "botty",
+            "email": "bot@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "website": "http://spam.example",
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"could not be accepted" in response.content
+    assert User.objects.filter(username="botty").exists() is False

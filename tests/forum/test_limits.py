@@ -66,7 +66,7 @@ def test_posting_limit_refuses_a_new_members_fourth_post_in_an_hour(topic):
 def test_posting_limit_counts_new_topics(category):
     author = _new_member()
     for n in range(3):
-        make_topic(category, author, title=f"My question number {n}")
+        make_topic(category, author, title=f"My question number {n}", body=f"Body {n}")
 
     with pytest.raises(ValidationError, match="New members can post 3 times an hour"):
         make_topic(category, author, title="My question number 4")

@@ -359,3 +359,44 @@ def test_search_highlight_never_splits_entities(client, category, member):
 
     assert b"&<mark>" not in response.content
     assert b"<mark>lt</mark>" in response.content
+
+
+def test_honeypot_on_posting_rejects_bots_and_keeps_text(client, topic, member):
+    client.force_login(member)
+
+    response = client.post(
+        reverse("forum:reply", args=[topic.pk]),
+        {"body": "Buy cheap watches", "website": "http://spam.example"},
+    )
+
+    assert response.status_code == 400
+    assert b"could not be accepted" in response.content
+    assert topic.posts.count() == 1
+
+
+def test_duplicate_post_by_new_member_is_refused(client, category):
+    newbie = make_user("newbie", trust_level=0)
+    client.force_login(newbie)
+    first = make_topic(category, newbie, title="Where to buy beans?", body="Same text")
+    other = make_topic(category, make_user(), title="Another topic")
+
+    response = client.post(
+        reverse("forum:reply", args=[other.pk]), {"body": "Same text"}
+    )
+
+    assert response.status_code == 400
+    assert b"already posted exactly this text" in response.content
+    assert first.pk
+
+
+def test_slow_mode_makes_members_wait(client, topic, other_member):
+    Topic.objects.filter(pk=topic.pk).update(slow_mode_seconds=600)
+    client.force_login(other_member)
+
+    first = client.post(reverse("forum:reply", args=[topic.pk]), {"body": "First"})
+    assert first.status_code == 302
+    response = client.post(reverse("forum:reply", args=[topic.pk]), {"body": "Second"})
+
+    assert response.status_code == 400
+    assert b"slow mode" in response.content
+    assert b"Second" in response.content

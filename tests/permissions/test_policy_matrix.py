@@ -117,6 +117,10 @@ TABLE = {
     Perm.ESCALATE_TO_SUPPORT: ("topic", REPS | {"admin"}),
     Perm.POST_OFFICIAL_ANSWER: ("question", REPS),
     Perm.SET_IDEA_STATUS: ("idea", REPS | {"admin"}),
+    Perm.VIEW_MODERATOR_NAMES: (
+        "none",
+        {"moderator_here", "moderator_elsewhere", "admin"},
+    ),
     Perm.ACCESS_ADMIN: ("none", {"admin"}),
     Perm.ASSIGN_MODERATOR: ("none", {"admin"}),
     Perm.MANAGE_BRAND_REPS: ("none", {"admin"}),
@@ -163,6 +167,9 @@ def test_every_perm_is_in_the_table_or_tested_elsewhere():
         Perm.VIEW_CATEGORY,  # test_policy_querysets
         Perm.ACCEPT_ANSWER,
         Perm.VIEW_POST_HISTORY,  # tests/forum
+        Perm.REQUEST_REVIEW,  # tests/moderation
+        Perm.APPEAL_ACTION,
+        Perm.DECIDE_APPEAL,
     }
     assert set(TABLE) | tested_elsewhere == set(Perm)
 
