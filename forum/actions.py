@@ -46,6 +46,7 @@ from forum.models import (
     Topic,
 )
 from notifications.events import EventKind, emit
+from notifications.models import TopicWatch, WatchLevel
 from permissions import policy
 from permissions.policy import Perm
 
@@ -262,6 +263,7 @@ def create_topic(
         )
         _update_search_vector(post, title)
         _mark_read(author, topic, 1)
+        _auto_watch(author, topic)
         emit(EventKind.TOPIC_CREATED, actor=author, topic=topic, post=post)
         _emit_mentions(author, post, mentioned)
     return topic
@@ -321,6 +323,7 @@ def reply_to_topic(
         )
         _update_search_vector(post)
         _mark_read(author, topic, number)
+        _auto_watch(author, topic)
         emit(
             EventKind.POST_CREATED,
             actor=author,
@@ -329,6 +332,7 @@ def reply_to_topic(
             reply_to_post_id=reply_to.pk if reply_to else None,
             quoted_post_ids=_quoted_post_ids(body),
             official=official,
+            mentioned_ids=[user.pk for user in mentioned],
         )
         _emit_mentions(author, post, mentioned)
     topic.refresh_from_db()
@@ -615,6 +619,15 @@ def _mark_read(user: User, topic: Topic, number: int) -> None:
             )
     except IntegrityError:
         pass  # a parallel request created it; it is at least as far along
+
+
+def _auto_watch(user: User, topic: Topic) -> None:
+    """Quiet default: watch topics you start or reply to, unless you already
+    chose a level for this topic (muting included)."""
+    TopicWatch.objects.bulk_create(
+        [TopicWatch(user=user, topic=topic, level=WatchLevel.WATCHING)],
+        ignore_conflicts=True,
+    )
 
 
 def _emit_mentions(actor: User, post: Post, mentioned: list[User]) -> None:

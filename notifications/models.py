@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
@@ -40,3 +41,204 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class WatchLevel(models.IntegerChoices):
+    MUTED = 0, _("Muted: never notify me")
+    NORMAL = 1, _("Normal: only when someone replies to me or mentions me")
+    TRACKING = 2, _("Tracking: count new posts, notify when mentioned or replied to")
+    WATCHING = 3, _("Watching: notify me of every new post")
+
+
+class TopicWatch(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_watches"
+    )
+    topic = models.ForeignKey(
+        "forum.Topic", on_delete=models.CASCADE, related_name="watches"
+    )
+    level = models.PositiveSmallIntegerField(choices=WatchLevel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="unique_topic_watch")
+        ]
+        indexes = [models.Index(fields=["topic", "level"], name="topicwatch_level")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.get_level_display()} {self.topic_id}"
+
+
+class CategoryWatch(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="category_watches",
+    )
+    category = models.ForeignKey(
+        "forum.Category", on_delete=models.CASCADE, related_name="watches"
+    )
+    level = models.PositiveSmallIntegerField(choices=WatchLevel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "user"], name="unique_category_watch"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["category", "level"], name="categorywatch_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.get_level_display()} {self.category_id}"
+
+
+class NotificationKind(models.TextChoices):
+    REPLIED = "replied", _("Replies to your topics and posts")
+    MENTIONED = "mentioned", _("Mentions of you")
+    QUOTED = "quoted", _("Quotes of your posts")
+    LIKED = "liked", _("Likes on your posts")
+    WATCHED_TOPIC_POST = "watched_topic_post", _("New posts in topics you watch")
+    WATCHED_CATEGORY_TOPIC = (
+        "watched_category_topic",
+        _("New topics in categories you watch"),
+    )
+    ANSWER_ACCEPTED = "answer_accepted", _("Your answer was accepted")
+    BRAND_ANSWERED = "brand_answered", _("A brand representative answered your request")
+    OFFICIAL_ANSWER = "official_answer", _("Official answers in your topics")
+    ESCALATED = "escalated", _("Your topic was escalated to support")
+    MODERATION = "moderation", _("Moderation of your content or account")
+    FLAG_RESOLVED = "flag_resolved", _("Outcomes of your flags")
+    APPEAL_DECIDED = "appeal_decided", _("Outcomes of your appeals")
+    BRAND_REQUEST = "brand_request", _("New ask-the-brand requests (representatives)")
+
+
+class Notification(models.Model):
+    """One in-app notification. Unique per (event, recipient): a retried
+    fan-out never creates a second one. Likes on one post are batched into
+    one unread row ("3 members liked your post")."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    topic = models.ForeignKey(
+        "forum.Topic", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    post = models.ForeignKey(
+        "forum.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    url = models.CharField(max_length=300)
+    text = models.CharField(max_length=300)
+    count = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"], name="notification_recipient"
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class Delivery(models.Model):
+    """Exactly-once bookkeeping per (event, recipient, channel)."""
+
+    class Channel(models.TextChoices):
+        IN_APP = "app", _("In the app")
+        EMAIL = "email", _("Email")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "channel"], name="unique_delivery"
+            )
+        ]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} {self.event_id}->{self.recipient_id}"
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("As things happen")
+    DAILY = "daily", _("A daily digest")
+    WEEKLY = "weekly", _("A weekly digest")
+    NEVER = "never", _("Never")
+
+
+class KindPreference(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Email me right away")
+    DIGEST = "digest", _("Include in my digest")
+    OFF = "off", _("Don't email me")
+
+
+class NotificationPreferences(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    email_frequency = models.CharField(
+        max_length=12,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATELY,
+    )
+    # {kind: KindPreference}; a kind left out uses DEFAULT_KIND_PREFERENCES.
+    per_kind = models.JSONField(default=dict, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "notification preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user_id}"

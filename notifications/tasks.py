@@ -1,12 +1,13 @@
 from datetime import timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from notifications.models import Event
+from notifications.models import Delivery, Event
 
-SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
@@ -18,34 +19,75 @@ SWEEP_BATCH = 500
     max_retries=5,
 )
 def dispatch_event(event_id: int) -> None:
-    """Deliver one outbox event to its consumers, then mark it dispatched.
+    """Fan one outbox event out to its recipients, then mark it dispatched.
 
-    Idempotent: an event already dispatched is skipped, and the row lock
-    keeps two workers from handling the same event at once.
+    Idempotent: an event already dispatched is skipped, the row lock keeps two
+    workers from handling the same event at once, and the whole fan-out is
+    one transaction, so a worker killed half-way leaves nothing behind.
+    Emails are queued only after the fan-out commits.
     """
+    from notifications.fanout import fan_out
+
     with transaction.atomic():
         event = (
-            Event.objects.select_for_update(skip_locked=True)
+            Event.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("actor", "topic__category__parent", "post")
             .filter(pk=event_id, dispatched_at__isnull=True)
             .first()
         )
         if event is None:
             return
+        email_ids = fan_out(event)
         event.attempts += 1
         event.dispatched_at = timezone.now()
         event.save(update_fields=["attempts", "dispatched_at"])
+        delay = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
+        for delivery_id in email_ids:
+            transaction.on_commit(
+                lambda d=delivery_id: _enqueue_email(d, delay), robust=True
+            )
+
+
+def _enqueue_email(delivery_id: int, delay: int) -> None:
+    # A short delay lets a member who is reading along see the notification
+    # in the app first; send_notification_email then skips what was read.
+    send_notification_email.apply_async(args=[delivery_id], countdown=delay)
+
+
+@shared_task(
+    name="notifications.send_notification_email",
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_notification_email(delivery_id: int) -> None:
+    """Send one notification email, at most once per (event, recipient)."""
+    from notifications.emails import deliver_email
+
+    deliver_email(delivery_id)
 
 
 @shared_task(name="notifications.sweep_undispatched_events")
 def sweep_undispatched_events() -> int:
-    """Re-enqueue events that were never dispatched (broker down at commit,
-    worker killed). Returns how many were re-enqueued."""
-    cutoff = timezone.now() - SWEEP_AFTER
+    """Re-enqueue events never dispatched (broker down at commit, worker
+    killed) and emails stuck before sending. Returns how many were queued."""
+    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS)
     event_ids = list(
-        Event.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+        Event.objects.filter(dispatched_at__isnull=True, created_at__lte=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     for event_id in event_ids:
         dispatch_event.delay(event_id)
-    return len(event_ids)
+    stuck = list(
+        Delivery.objects.filter(
+            channel=Delivery.Channel.EMAIL,
+            status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
+            updated_at__lte=cutoff - timedelta(minutes=10),
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for delivery_id in stuck:
+        send_notification_email.delay(delivery_id)
+    return len(event_ids) + len(stuck)

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SuspensionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -134,8 +135,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Auth and accounts ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, refusing suspended members.
+    "accounts.backends.HearthModelBackend",
+    "accounts.backends.HearthAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -232,6 +234,13 @@ LOGGING = {
     },
 }
 
+# --- Notifications ------------------------------------------------------------------
+# Seconds before an immediate email goes out (it is skipped if read in the app meanwhile).
+NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS", 120)
+# Events still undispatched after this many seconds are re-enqueued by the sweep.
+NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 120)
+NOTIFICATIONS_DAILY_EMAIL_CAP = env_int("NOTIFICATIONS_DAILY_EMAIL_CAP", 30)
+
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256
 FORUM_AVATAR_MAX_BYTES = 5 * 1024 * 1024
@@ -264,3 +273,8 @@ FORUM_NEW_MEMBER_LIMITS = {
     0: {"posts_per_hour": 3, "links": 2, "images": 1, "mentions": 2},
     1: {"posts_per_hour": 10, "links": 10, "images": 5, "mentions": 5},
 }
+# Flags: how much one member's flag weighs, by trust level (a brand
+# representative's flag always weighs 0), and the total weight of open flags
+# at which a post is hidden pending a moderator's review.
+FORUM_FLAG_WEIGHTS = {0: 1, 1: 1, 2: 2, 3: 3, 4: 4}
+FORUM_FLAG_HIDE_THRESHOLD = 5

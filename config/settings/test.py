@@ -14,7 +14,6 @@ from config.settings.base import CACHES, REDIS_URL
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 if REDIS_URL:
     # A database number of its own so tests never touch a developer's cache.

@@ -1,0 +1,59 @@
+"""Email preferences: a global frequency and a choice per notification kind."""
+
+from __future__ import annotations
+
+from notifications.models import (
+    EmailFrequency,
+    KindPreference,
+    NotificationKind,
+    NotificationPreferences,
+)
+
+# Quiet defaults: what is addressed to you comes right away; the rest waits
+# for the digest.
+DEFAULT_KIND_PREFERENCES: dict[str, str] = {
+    NotificationKind.REPLIED: KindPreference.IMMEDIATELY,
+    NotificationKind.MENTIONED: KindPreference.IMMEDIATELY,
+    NotificationKind.QUOTED: KindPreference.IMMEDIATELY,
+    NotificationKind.LIKED: KindPreference.DIGEST,
+    NotificationKind.WATCHED_TOPIC_POST: KindPreference.IMMEDIATELY,
+    NotificationKind.WATCHED_CATEGORY_TOPIC: KindPreference.IMMEDIATELY,
+    NotificationKind.ANSWER_ACCEPTED: KindPreference.IMMEDIATELY,
+    NotificationKind.BRAND_ANSWERED: KindPreference.IMMEDIATELY,
+    NotificationKind.OFFICIAL_ANSWER: KindPreference.IMMEDIATELY,
+    NotificationKind.ESCALATED: KindPreference.IMMEDIATELY,
+    NotificationKind.MODERATION: KindPreference.IMMEDIATELY,
+    NotificationKind.FLAG_RESOLVED: KindPreference.DIGEST,
+    NotificationKind.APPEAL_DECIDED: KindPreference.IMMEDIATELY,
+    NotificationKind.BRAND_REQUEST: KindPreference.IMMEDIATELY,
+}
+
+
+def preferences_for(user_id: int) -> NotificationPreferences:
+    return NotificationPreferences.objects.filter(user_id=user_id).first() or (
+        NotificationPreferences(user_id=user_id)
+    )
+
+
+def preferences_for_many(user_ids: list[int]) -> dict[int, NotificationPreferences]:
+    """Everyone's preferences in one query; defaults for those without a row."""
+    found = {
+        prefs.user_id: prefs
+        for prefs in NotificationPreferences.objects.filter(user_id__in=user_ids)
+    }
+    return {
+        user_id: found.get(user_id) or NotificationPreferences(user_id=user_id)
+        for user_id in user_ids
+    }
+
+
+def kind_preference(prefs: NotificationPreferences, kind: str) -> str:
+    return prefs.per_kind.get(kind) or DEFAULT_KIND_PREFERENCES.get(
+        kind, KindPreference.DIGEST
+    )
+
+
+def wants_immediate_email(prefs: NotificationPreferences, kind: str) -> bool:
+    if prefs.email_frequency != EmailFrequency.IMMEDIATELY:
+        return False
+    return kind_preference(prefs, kind) == KindPreference.IMMEDIATELY
