@@ -192,7 +192,11 @@ class ModerationAction(models.Model):
     rule_text = models.CharField(max_length=200)
     reason = models.TextField()
     category = models.ForeignKey(
-        "forum.Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "forum.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     topic = models.ForeignKey(
         "forum.Topic",
@@ -291,7 +295,9 @@ class Flag(models.Model):
     """A member's report of a post. Weight grows with trust level; a brand
     representative's flag weighs nothing toward hiding."""
 
-    post = models.ForeignKey("forum.Post", on_delete=models.CASCADE, related_name="flags")
+    post = models.ForeignKey(
+        "forum.Post", on_delete=models.CASCADE, related_name="flags"
+    )
     flagger = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
     )
@@ -300,7 +306,10 @@ class Flag(models.Model):
     weight = models.PositiveSmallIntegerField()
     from_brand_rep = models.BooleanField(default=False)
     status = models.CharField(
-        max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN, db_index=True
+        max_length=10,
+        choices=FlagStatus.choices,
+        default=FlagStatus.OPEN,
+        db_index=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_by = models.ForeignKey(
@@ -312,7 +321,11 @@ class Flag(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     outcome_action = models.ForeignKey(
-        ModerationAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ModerationAction,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -333,7 +346,9 @@ class Redaction(models.Model):
     """The visible record left where personal data was removed from a post
     and from its whole history."""
 
-    post = models.ForeignKey("forum.Post", on_delete=models.CASCADE, related_name="redactions")
+    post = models.ForeignKey(
+        "forum.Post", on_delete=models.CASCADE, related_name="redactions"
+    )
     action = models.OneToOneField(
         ModerationAction, on_delete=models.CASCADE, related_name="redaction"
     )

@@ -73,7 +73,9 @@ def send_notification_email(delivery_id: int) -> None:
 def sweep_undispatched_events() -> int:
     """Re-enqueue events never dispatched (broker down at commit, worker
     killed) and emails stuck before sending. Returns how many were queued."""
-    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS)
+    cutoff = timezone.now() - timedelta(
+        seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS
+    )
     event_ids = list(
         Event.objects.filter(dispatched_at__isnull=True, created_at__lte=cutoff)
         .order_by("created_at")
