@@ -671,7 +671,8 @@ def users_who_can_view_topic(topic: Topic, user_ids: Iterable[int]) -> set[int]:
             moderator_assignments__category_id__in=category_ids
         ).values("pk")
     )
-    may_see = Q()
+    # Everyone, narrowed below (an empty Q() would vanish from the OR).
+    may_see = Q(pk__isnull=False)
     restricted = [
         c.restricted_to_id
         for c in (category, category.parent)
