@@ -110,7 +110,7 @@ def record_action(
         topic=topic,
         post=post,
         action_id=action.pk,
-        kind=kind,
+        action_kind=kind,
         user_ids=[target_user.pk] if target_user is not None else [],
     )
     return action

@@ -207,7 +207,7 @@ _TEXTS = {
 
 
 def _text(kind: str, event: Event) -> str:
-    detail = event.payload.get("kind") or event.payload.get("decision") or ""
+    detail = event.payload.get("action_kind") or event.payload.get("decision") or ""
     if event.kind == "post.pending_review":
         detail = _("your post is hidden pending review after flags")
     values = {

@@ -1,0 +1,316 @@
+"""End to end with real processes: a Redis server, a Celery worker and a
+"web" process that posts, all sharing the test PostgreSQL database.
+
+These need PostgreSQL (processes can't share SQLite's in-memory test
+database) and the redis-server binary; CI has both. They start their own
+Redis on a spare port so they can stop it without disturbing anything else.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from forum.models import Topic
+from notifications.models import Delivery, Event, Notification, TopicWatch, WatchLevel
+from tests.factories import make_category, make_topic, make_user
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+REDIS_PORT = 6391
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        shutil.which("redis-server") is None, reason="needs the redis-server binary"
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("processes share the database only on PostgreSQL (CI runs these)")
+
+
+class Redis:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{REDIS_PORT}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: _redis_answers(), "redis to start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return redis.Redis(port=REDIS_PORT, socket_connect_timeout=0.2).ping()
+    except redis.RedisError:
+        return False
+
+
+def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def env(tmp_path):
+    settings_dict = connection.settings_dict
+    database_url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "EMAIL_BACKEND": "file",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "NOTIFICATIONS_EMAIL_DELAY_SECONDS": "0",
+        "NOTIFICATIONS_SWEEP_AFTER_SECONDS": "0",
+    }
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = Redis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class Worker:
+    def __init__(self, env: dict, log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log.write_text("")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait_for(lambda: "ready." in self.log.read_text(), "the worker to be ready")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None
+
+
+@pytest.fixture
+def worker(env, tmp_path):
+    celery_worker = Worker(env, tmp_path / "worker.log")
+    yield celery_worker
+    celery_worker.stop()
+
+
+def _run(env: dict, code: str) -> str:
+    """Run Django code in a separate process, as the web process would."""
+    script = "import django\ndjango.setup()\n" + code
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _post_reply(env: dict, topic: Topic, author: User, body: str) -> None:
+    _run(
+        env,
+        "from accounts.models import User\nfrom forum.models import Topic\n"
+        "from forum import actions\n"
+        f"actions.reply_to_topic(User.objects.get(pk={author.pk}), "
+        f"Topic.objects.select_related('category__parent').get(pk={topic.pk}), "
+        f"body={body!r})\n",
+    )
+
+
+def _sweep(env: dict) -> None:
+    _run(
+        env,
+        "from notifications.tasks import sweep_undispatched_events\n"
+        "print(sweep_undispatched_events())\n",
+    )
+
+
+def _emails_to(mail_dir: Path, address: str) -> int:
+    return sum(
+        path.read_text(errors="replace").count(f"To: {address}")
+        for path in mail_dir.glob("*.log")
+    )
+
+
+def _scene():
+    category = make_category("General", slug="general")
+    author = make_user("author")
+    topic = make_topic(category, author, title="Descaling the Duo")
+    watcher = make_user("watcher")
+    TopicWatch.objects.create(user=watcher, topic=topic, level=WatchLevel.WATCHING)
+    replier = make_user("replier")
+    return topic, watcher, replier
+
+
+def _all_emails_settled() -> bool:
+    return not Delivery.objects.filter(
+        channel="email", status__in=["pending", "sending"]
+    ).exists()
+
+
+def test_reply_gives_a_watcher_one_notification_and_one_email(
+    env, redis_server, worker
+):
+    topic, watcher, replier = _scene()
+    Event.objects.update(dispatched_at="2000-01-01T00:00:00Z")  # setup noise
+    worker.start()
+
+    _post_reply(env, topic, replier, "Use citric acid at 60 degrees.")
+
+    event = Event.objects.get(kind="post.created")
+    _wait_for(
+        lambda: Event.objects.get(pk=event.pk).dispatched_at is not None, "fan-out"
+    )
+    _wait_for(_all_emails_settled, "emails")
+    assert Notification.objects.filter(recipient=watcher).count() == 1
+    assert _emails_to(Path(env["EMAIL_FILE_PATH"]), watcher.email) == 1
+    assert Delivery.objects.get(recipient=watcher, channel="email").status == "sent"
+
+
+def test_posting_works_with_redis_down_and_delivers_once_when_back(
+    env, redis_server, worker
+):
+    topic, watcher, replier = _scene()
+    Event.objects.update(dispatched_at="2000-01-01T00:00:00Z")
+    redis_server.stop()
+
+    _post_reply(env, topic, replier, "Posted while the broker was down.")
+
+    event = Event.objects.get(kind="post.created")
+    assert event.dispatched_at is None  # kept in the outbox, not lost
+    assert topic.posts.count() == 2  # the reply itself stands
+    redis_server.start()
+    worker.start()
+    _sweep(env)
+    _sweep(env)  # a second sweep must not double anything
+    _wait_for(
+        lambda: Event.objects.get(pk=event.pk).dispatched_at is not None, "fan-out"
+    )
+    _wait_for(_all_emails_settled, "emails")
+    assert Notification.objects.filter(recipient=watcher).count() == 1
+    assert _emails_to(Path(env["EMAIL_FILE_PATH"]), watcher.email) == 1
+
+
+def test_worker_killed_mid_fan_out_sends_no_duplicate(env, redis_server, worker):
+    topic, _watcher, replier = _scene()
+    watchers = User.objects.bulk_create(
+        [User(username=f"fan{i}", email=f"fan{i}@example.com") for i in range(20000)]
+    )
+    TopicWatch.objects.bulk_create(
+        [TopicWatch(user=u, topic=topic, level=WatchLevel.WATCHING) for u in watchers]
+    )
+    Event.objects.update(dispatched_at="2000-01-01T00:00:00Z")
+    worker.start()
+
+    _post_reply(env, topic, replier, "A reply twenty thousand people watch.")
+    event = Event.objects.get(kind="post.created")
+    _wait_for(
+        lambda: _fan_out_in_progress(connection.settings_dict["NAME"]),
+        "fan-out to start",
+        30,
+    )
+    worker.kill()
+    killed_mid_way = Event.objects.get(pk=event.pk).dispatched_at is None
+
+    worker.start()
+    _sweep(env)
+    _wait_for(
+        lambda: Event.objects.get(pk=event.pk).dispatched_at is not None, "fan-out", 120
+    )
+    counts = (
+        Notification.objects.filter(event=event).values("recipient").distinct().count()
+    )
+    assert killed_mid_way is True
+    assert Notification.objects.filter(event=event).count() == counts == 20002
+    assert Delivery.objects.filter(event=event, channel="app").count() == 20002
+
+
+def _fan_out_in_progress(database: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+            "AND pid <> pg_backend_pid() AND query ILIKE %s "
+            "AND state IN ('active', 'idle in transaction')",
+            [database, "%notifications_notification%"],
+        )
+        return cursor.fetchone()[0] > 0
