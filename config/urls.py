@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("permissions.urls")),
     path("", include("moderation.urls")),
+    path("", include("notifications.urls_email")),
+    path("", include("notifications.urls")),
     path("", include("forum.urls")),
 ]
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +38,7 @@ from forum.models import (
     Topic,
 )
 from forum.revisions import revision_diffs
+from notifications.models import CategoryWatch, TopicWatch
 from permissions import policy
 from permissions.policy import Perm
 
@@ -52,11 +55,25 @@ def _paginate(request: HttpRequest, queryset, per_page: int = queries.TOPICS_PER
     return paginator.get_page(_page_number(request))
 
 
-def _topic_or_404(request: HttpRequest, topic_id: int) -> Topic:
-    topic = get_object_or_404(
-        Topic.objects.select_related("category", "category__parent", "accepted_post"),
-        pk=topic_id,
+def _watch_level(request: HttpRequest, watches: QuerySet[Any]) -> int | None:
+    """The member's chosen watch level among *watches* (one query); None when
+    signed out or nothing was chosen."""
+    if not request.user.is_authenticated:
+        return None
+    return watches.filter(user=request.user).values_list("level", flat=True).first()
+
+
+def _topic_or_404(
+    request: HttpRequest, topic_id: int, *, follow_merge: bool = False
+) -> Topic:
+    topics = Topic.objects.select_related(
+        "category", "category__parent", "accepted_post"
     )
+    topic = get_object_or_404(topics, pk=topic_id)
+    if follow_merge and topic.merged_into_id is not None:
+        # A merged topic is an empty shell: its pages lead to the topic it was
+        # merged into, which the reader must be able to see.
+        topic = get_object_or_404(topics, pk=topic.merged_into_id)
     policy.require(request.user, Perm.VIEW_TOPIC, topic)
     return topic
 
@@ -168,6 +185,9 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
             "solved_filter": solved_filter,
             "page_query": queries.page_query({"filter": solved_filter}),
             "can_start": policy.check(request.user, Perm.START_TOPIC, category),
+            "watch_level": _watch_level(
+                request, CategoryWatch.objects.filter(category=category)
+            ),
         },
     )
 
@@ -195,15 +215,16 @@ def tag_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def topic_short_view(request: HttpRequest, topic_id: int) -> HttpResponse:
-    topic = _topic_or_404(request, topic_id)
+    topic = _topic_or_404(request, topic_id, follow_merge=True)
     return redirect(topic.get_absolute_url(), permanent=True)
 
 
 @require_GET
 def topic_view(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse:
-    topic = _topic_or_404(request, topic_id)
-    if slug != topic.slug:
-        # Old slugs of retitled topics (and mistyped ones) land on the topic.
+    topic = _topic_or_404(request, topic_id, follow_merge=True)
+    if slug != topic.slug or topic.pk != topic_id:
+        # Old slugs of retitled topics (and mistyped ones) land on the topic,
+        # and a merged topic's URL on the topic it was merged into.
         url = topic.get_absolute_url()
         if request.GET:
             url += "?" + request.GET.urlencode()
@@ -258,6 +279,9 @@ def _render_topic(
             ],
             "brands": queries.brands(),
             "idea_statuses": IdeaStatus.choices,
+            "watch_level": _watch_level(
+                request, TopicWatch.objects.filter(topic=topic)
+            ),
         },
         status=status,
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from notifications.models import Delivery, Event
 
 SWEEP_BATCH = 500
+EMAIL_CHUNK = 200
 
 
 @shared_task(
@@ -42,16 +43,35 @@ def dispatch_event(event_id: int) -> None:
         event.dispatched_at = timezone.now()
         event.save(update_fields=["attempts", "dispatched_at"])
         delay = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
-        for delivery_id in email_ids:
+        for start in range(0, len(email_ids), EMAIL_CHUNK):
+            chunk = email_ids[start : start + EMAIL_CHUNK]
             transaction.on_commit(
-                lambda d=delivery_id: _enqueue_email(d, delay), robust=True
+                lambda c=chunk: _enqueue_emails(c, delay), robust=True
             )
 
 
-def _enqueue_email(delivery_id: int, delay: int) -> None:
+def _enqueue_emails(delivery_ids: list[int], delay: int) -> None:
     # A short delay lets a member who is reading along see the notification
-    # in the app first; send_notification_email then skips what was read.
-    send_notification_email.apply_async(args=[delivery_id], countdown=delay)
+    # in the app first; sending then skips what was read. One task per chunk
+    # keeps a 10,000-watcher fan-out to a few dozen broker messages.
+    send_notification_emails.apply_async(args=[delivery_ids], countdown=delay)
+
+
+@shared_task(
+    name="notifications.send_notification_emails",
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_notification_emails(delivery_ids: list[int]) -> None:
+    """Send a chunk of notification emails. A retry resends only those not
+    yet sent: each delivery is claimed before it is sent."""
+    from notifications.emails import deliver_email
+
+    for delivery_id in delivery_ids:
+        deliver_email(delivery_id)
 
 
 @shared_task(
@@ -90,6 +110,27 @@ def sweep_undispatched_events() -> int:
             updated_at__lte=cutoff - timedelta(minutes=10),
         ).values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for delivery_id in stuck:
-        send_notification_email.delay(delivery_id)
+    for start in range(0, len(stuck), EMAIL_CHUNK):
+        send_notification_emails.delay(stuck[start : start + EMAIL_CHUNK])
     return len(event_ids) + len(stuck)
+
+
+@shared_task(
+    name="notifications.send_digests",
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=600,
+    retry_backoff_max=3600,
+    max_retries=3,
+)
+def send_digests(frequency: str) -> int:
+    """Email the "daily" or "weekly" digest to every member due one; return how many.
+
+    Run by beat (CELERY_BEAT_SCHEDULE). Safe to re-run: a member who got
+    this period's digest is skipped, so a retry after the mail server went
+    away (autoretry) sends only what is still owed. The rules are in
+    notifications.digests.
+    """
+    from notifications.digests import send_digests as send
+
+    return send(frequency).sent

@@ -349,6 +349,10 @@ def _accept_answer(actor: Actor, post: Post) -> Decision:
 def _view_post_history(actor: Actor, post: Post) -> Decision:
     if not _view_topic(actor, post.topic):
         return NOT_FOUND
+    if post.removed_at is not None and not moderates(actor, post.topic.category):
+        # Removed as spam or illegal content: the text is gone from public view,
+        # history included.
+        return NOT_FOUND
     if post.is_hidden and not (
         _is_author(actor, post) or moderates(actor, post.topic.category)
     ):

@@ -18,6 +18,10 @@ SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Hearth")
+# The public address of the site, without a trailing slash. Emails have no
+# request to build links from, so every absolute URL in them starts here;
+# use https in production (one-click unsubscribe requires it, RFC 8058).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "config.apps.HearthAdminConfig",
@@ -129,6 +133,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recompute-trust-levels": {
         "task": "accounts.recompute_trust_levels",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "daily-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "weekly-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(day_of_week=1, hour=7, minute=30),
+        "args": ("weekly",),
     },
 }
 

@@ -122,4 +122,41 @@
   document.addEventListener("htmx:sendError", function (event) {
     showError(event.detail.elt, "The server could not be reached. Check your connection and try again.");
   });
+
+  /* --- Notifications: the bell and in-place updates ----------------------------------
+     The bell polls for its count; a poll that brings the same text changes nothing,
+     so screen readers hear the live region only when the count changes, and a
+     failed poll stays silent (the next one retries). Content swapped in after an
+     action (a watch level saved, a notification marked read) takes the focus back
+     from the button that was replaced. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var bell = closest(event.detail.elt, "[data-bell]");
+    if (!bell || event.detail.xhr.status !== 200) {
+      return;
+    }
+    var current = bell.querySelector("[data-bell-text]");
+    var page = new DOMParser().parseFromString(event.detail.serverResponse, "text/html");
+    var fresh = page.querySelector("[data-bell-text]");
+    if (current && fresh && current.textContent === fresh.textContent) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
+  function quietBellErrors(event) {
+    if (closest(event.detail.elt, "[data-bell]")) {
+      event.stopPropagation();
+    }
+  }
+  document.addEventListener("htmx:responseError", quietBellErrors, true);
+  document.addEventListener("htmx:sendError", quietBellErrors, true);
+
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    var target = elt && elt.matches && elt.matches("[data-focus-after-swap]")
+      ? elt
+      : elt && elt.querySelector && elt.querySelector("[data-focus-after-swap]");
+    if (target) {
+      target.focus();
+    }
+  });
 })();

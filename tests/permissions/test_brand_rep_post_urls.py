@@ -49,6 +49,7 @@ PEER_ENDPOINTS = {
     "account_reset_password_done",
     "account_reset_password_from_key_done",
     "settings",
+    "unsubscribe",  # a signed token changes only its holder's email preferences
     "login",  # /admin/login/ and /admin/logout/: their own session only
     "logout",
     # taking part as a peer resource
@@ -59,6 +60,14 @@ PEER_ENDPOINTS = {
     "escalate",
     "idea_status",
     "flag_post",
+    # their own notifications: watch levels, read state, email preferences
+    # (notifications.actions checks the topic/category is visible and the
+    # notification is theirs; none of it touches anyone else's content)
+    "watch_topic",
+    "watch_category",
+    "mark_read",
+    "mark_all_read",
+    "preferences",
 }
 
 TOPIC_FIELDS = [
