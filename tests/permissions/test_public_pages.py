@@ -278,7 +278,8 @@ def test_how_it_works_page_gives_denial_reasons_as_text(client, db):
 
 def test_how_it_works_page_costs_no_queries_of_its_own(client, db):
     """The table is computed without the database; only the signed-in
-    reader's session and user are read."""
+    reader's session and user, and the navbar's unread-notifications count,
+    are read."""
     client.force_login(make_user("reader"))
     url = reverse("permissions:how_it_works")
     client.get(url)
@@ -290,7 +291,11 @@ def test_how_it_works_page_costs_no_queries_of_its_own(client, db):
     tables = [
         query["sql"].split(" FROM ")[1].split()[0] for query in ctx.captured_queries
     ]
-    assert set(tables) <= {'"django_session"', '"accounts_user"'}, tables
+    assert set(tables) <= {
+        '"django_session"',
+        '"accounts_user"',
+        '"notifications_notification"',
+    }, tables
 
 
 # --- The roster ------------------------------------------------------------------------
