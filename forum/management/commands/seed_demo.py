@@ -7,6 +7,8 @@ timestamps are moved into the past afterwards so the demo looks lived-in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
+from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from moderation.models import ModeratorAssignment
@@ -45,11 +48,16 @@ class Command(BaseCommand):
             self._print_logins()
             return
         try:
-            with transaction.atomic():
+            with _events_held_back(), transaction.atomic():
                 self._load()
         except ValidationError as exc:
             raise CommandError(f"Demo content was rejected: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS("Demo community loaded."))
+        notified = _notify_in_app_only()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo community loaded ({notified} in-app notifications)."
+            )
+        )
         self._print_logins()
 
     def _print_logins(self) -> None:
@@ -263,6 +271,34 @@ class Command(BaseCommand):
         Category.objects.filter(pk=category.pk).update(
             last_posted_at=newest, last_topic=newest_topic
         )
+
+
+@contextmanager
+def _events_held_back() -> Iterator[None]:
+    """Without a broker, tasks run in-process as each post commits, which
+    would email the demo people hundreds of times. Queue them in memory
+    instead; _notify_in_app_only() then fans them out without email."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def _notify_in_app_only() -> int:
+    from notifications.models import Delivery, Event, Notification
+    from notifications.tasks import dispatch_event
+
+    with _events_held_back(), transaction.atomic():
+        for event_id in Event.objects.filter(dispatched_at__isnull=True).values_list(
+            "pk", flat=True
+        ):
+            dispatch_event(event_id)
+    Delivery.objects.filter(
+        channel=Delivery.Channel.EMAIL, status=Delivery.Status.PENDING
+    ).update(status=Delivery.Status.SKIPPED, detail="demo data: no email")
+    return Notification.objects.count()
 
 
 def _describe(username: str) -> str:
