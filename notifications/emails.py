@@ -35,6 +35,7 @@ from notifications.models import (
     Delivery,
     EmailFrequency,
     KindPreference,
+    Notification,
     NotificationKind,
 )
 from notifications.preferences import kind_preference, preferences_for
@@ -244,7 +245,9 @@ def skip_reason(delivery: Delivery) -> str:
         return "no email address"
     if not recipient.is_active:
         return "inactive account"
-    if recipient.is_banned:
+    if recipient.is_banned and notification.kind not in _REACHES_SUSPENDED:
+        # A suspended member is still told about actions against them and
+        # the outcome of their appeals, with a way to appeal.
         return "suspended"
     if not has_verified_email(recipient):
         return "email not verified"
@@ -270,6 +273,25 @@ def skip_reason(delivery: Delivery) -> str:
     if emails_sent_today(recipient) >= settings.NOTIFICATIONS_DAILY_EMAIL_CAP:
         return DAILY_CAP_DETAIL
     return ""
+
+
+_REACHES_SUSPENDED = {NotificationKind.MODERATION, NotificationKind.APPEAL_DECIDED}
+
+
+def _appeal_url(notification: Notification) -> str:
+    """The signed appeal link for a notification about a moderation action."""
+    from moderation.appeal_links import appeal_path
+    from moderation.models import ModerationAction
+
+    if notification.kind != NotificationKind.MODERATION or notification.event is None:
+        return ""
+    action_id = notification.event.payload.get("action_id")
+    action = (
+        ModerationAction.objects.filter(pk=action_id).first() if action_id else None
+    )
+    if action is None or action.target_user_id != notification.recipient_id:
+        return ""
+    return absolute_url(appeal_path(action))
 
 
 def emails_sent_today(user: User) -> int:
@@ -304,6 +326,7 @@ def notification_message(delivery: Delivery) -> EmailMultiAlternatives:
             else ""
         ),
         "action_url": absolute_url(notification.url),
+        "appeal_url": _appeal_url(notification),
         "kind_label": NotificationKind(kind).label,
         "unsubscribe_url": unsubscribe,
         "unsubscribe_all_url": unsubscribe_url(recipient, ALL),

@@ -512,8 +512,12 @@ APPEAL_WINDOW = timedelta(days=30)
 
 
 def _appeal_action(actor: Actor, action: Any) -> Decision:
-    if (denial := _active_member(actor)) is not None:
-        return denial
+    if not actor.is_authenticated:
+        return deny(_("Sign in first."))
+    if not actor.is_active:
+        return deny(_("This account is closed."))
+    # A suspended member may still appeal: the suspension may be the very
+    # action they contest (they reach the form through the emailed link).
     if action.target_user_id is None or action.target_user_id != actor.pk:
         return deny(_("Only the member affected by an action can appeal it."))
     if action.reversed_at is not None:

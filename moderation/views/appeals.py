@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.typing import AuthedHttpRequest
 from moderation.actions import appeals as actions
+from moderation.appeal_links import AppealLinkError, read_appeal_token
 from moderation.log import REASON_MAX_LENGTH
 from moderation.models import Appeal, AppealStatus, ModerationAction
 from permissions import policy
@@ -101,6 +102,54 @@ def appeal_view(request: AuthedHttpRequest, action_id: int) -> HttpResponse:
                 ),
             )
             return redirect("moderation:appeal", action.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "moderation/appeal/index.html",
+        {"action": action, "appeal": None, "form": form},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appeal_by_link_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link in the email telling a member about an action against
+    them. It works without signing in, so a suspended member (who cannot
+    sign in) can still appeal their suspension."""
+    try:
+        user, action = read_appeal_token(token)
+    except AppealLinkError as exc:
+        return render(
+            request,
+            "moderation/appeal/index.html",
+            {"link_error": str(exc)},
+            status=404,
+        )
+    appeal = _appeal_of(action)
+    if appeal is not None:
+        return render(
+            request,
+            "moderation/appeal/index.html",
+            {"action": action, "appeal": appeal, "form": None},
+        )
+    policy.require(user, Perm.APPEAL_ACTION, action)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.appeal_action(
+                user, action, statement=form.cleaned_data["statement"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your appeal was sent. A different moderator will decide, "
+                    "and you'll be told the outcome."
+                ),
+            )
+            return redirect("moderation:appeal_by_link", token)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -219,6 +268,7 @@ def appeal_decide_view(request: AuthedHttpRequest, appeal_id: int) -> HttpRespon
 urlpatterns = [
     path("moderation/actions/<int:action_id>/appeal/", appeal_view, name="appeal"),
     path("moderation/appeals/", appeals_view, name="appeals"),
+    path("appeal/<str:token>/", appeal_by_link_view, name="appeal_by_link"),
     path(
         "moderation/appeals/<int:appeal_id>/decide/",
         appeal_decide_view,
