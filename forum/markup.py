@@ -23,10 +23,12 @@ Decisions other code and stylesheets rely on:
   page's own ``<h1>`` (topic title) and ``<h2>`` (page sections).
 * A single newline inside a paragraph is a line break (``<br>``), as people
   expect when they type into a forum's text box.
-* Fenced code whose info string names a language Pygments knows renders as
+* Fenced code whose info string names one of ``HIGHLIGHT_LANGUAGES`` (or an
+  alias, e.g. ``py``, ``js``, ``sh``) renders as
   ``<div class="highlight"><pre><code>`` with Pygments' short token classes
   (``k``, ``s2``, ...), coloured by ``static/css/highlight.css``. Any other
-  code renders as plain ``<pre><code>``.
+  code, a block over ``MAX_HIGHLIGHT_CHARS``, or one that would overrun the
+  post's highlighting time budget renders as plain ``<pre><code>``.
 * Table cell alignment becomes a class (``align-left``, ``align-center``,
   ``align-right``) because ``style`` attributes are never allowed.
 * A mention of a known user renders as
@@ -42,9 +44,11 @@ Decisions other code and stylesheets rely on:
 
 from __future__ import annotations
 
+import io
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import cache, partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
@@ -63,17 +67,16 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
-from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.token import STANDARD_TYPES
-from pygments.util import ClassNotFound
 
 __all__ = [
     "MarkupError",
     "excerpt",
     "extract_mentions",
+    "highlight_terms",
     "html_to_text",
     "render_post_body",
     "validate_post_source",
@@ -92,8 +95,6 @@ HEADING_SHIFT = 2
 # check sees it, while still bounding recursion. Beyond maxNesting markdown-it
 # silently drops content, which the depth check turns into an error instead.
 _PARSER_MAX_NESTING = 2 * MAX_NESTING_DEPTH + 4
-# Longer info strings are never language names; skip the lexer lookup.
-_MAX_LANGUAGE_NAME = 40
 
 REL_EXTERNAL = "nofollow ugc noopener"
 ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
@@ -207,16 +208,122 @@ def _unmention(tokens: list[Token]) -> None:
             _unmention(token.children)
 
 
+# Pygments lexers are not built for hostile input: many popular ones take
+# quadratic time or worse on crafted text (C++ and Java need over five seconds
+# for 10,000 blank lines, C# for 3,000 one-letter lines) and some get stuck in
+# a single step (systemd, matlab, lilypond, shell sessions). So only these
+# languages are highlighted, each seen to make steady progress on adversarial
+# input and none handing text to a lexer of the author's choosing (as the
+# Markdown, HTTP and PostgreSQL lexers do); blocks over MAX_HIGHLIGHT_CHARS
+# are not highlighted; and lexing runs token by token against a per-post
+# budget of time and tokens. Anything else renders as plain code.
+HIGHLIGHT_LANGUAGES = frozenset(
+    {
+        "bash",
+        "batch",
+        "c",
+        "clojure",
+        "cmake",
+        "cpp",
+        "css",
+        "dart",
+        "diff",
+        "django",
+        "docker",
+        "elixir",
+        "fsharp",
+        "go",
+        "graphql",
+        "groovy",
+        "haskell",
+        "html",
+        "java",
+        "javascript",
+        "json",
+        "json5",
+        "jsx",
+        "julia",
+        "kotlin",
+        "less",
+        "lua",
+        "mysql",
+        "nginx",
+        "objective-c",
+        "ocaml",
+        "perl",
+        "php",
+        "powershell",
+        "properties",
+        "protobuf",
+        "pycon",
+        "python",
+        "ruby",
+        "rust",
+        "scala",
+        "scss",
+        "splus",
+        "sql",
+        "sqlite3",
+        "swift",
+        "tex",
+        "text",
+        "toml",
+        "tsx",
+        "typescript",
+        "vue",
+        "xml",
+        "yaml",
+    }
+)
+MAX_HIGHLIGHT_CHARS = 5_000
+# Each token becomes a <span>, and sanitizing spans is what costs most.
+MAX_HIGHLIGHT_TOKENS = 5_000
+HIGHLIGHT_BUDGET_SECONDS = 0.3
+
+
+@cache
+def _highlight_aliases() -> dict[str, str]:
+    """Every alias of the allowed lexers ("py", "js", ...) to its main name."""
+    # Read from Pygments' table of lexers, which imports no lexer module:
+    # only the languages posts actually use get loaded. Mapping to the main
+    # name keeps an alias another lexer also claims from picking that one.
+    return {
+        alias.lower(): aliases[0]
+        for _name, aliases, _files, _mimetypes in get_all_lexers(plugins=False)
+        if aliases and aliases[0] in HIGHLIGHT_LANGUAGES
+        for alias in aliases
+    }
+
+
 def _lexer_for(language: str) -> Lexer | None:
-    if not language or len(language) > _MAX_LANGUAGE_NAME:
+    name = _highlight_aliases().get(language.lower())
+    if name is None:
         return None
-    try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
+    return get_lexer_by_name(name, stripnl=False, ensurenl=False)
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lexer: Lexer, env: EnvType) -> str | None:
+    """Pygments HTML for ``code``, or None when the post's budget runs out.
+
+    The budget (time and tokens) is shared by every block of one post and
+    kept in the render ``env``.
+    """
+    deadline = env.setdefault(
+        "highlight_deadline", time.monotonic() + HIGHLIGHT_BUDGET_SECONDS
+    )
+    tokens_left = env.get("highlight_tokens_left", MAX_HIGHLIGHT_TOKENS)
+    tokens = []
+    for token in lexer.get_tokens(code):
+        if len(tokens) >= tokens_left or time.monotonic() > deadline:
+            return None
+        tokens.append(token)
+    env["highlight_tokens_left"] = tokens_left - len(tokens)
+    out = io.StringIO()
+    _FORMATTER.format(tokens, out)
+    return out.getvalue()
 
 
 def _render_fence(
@@ -229,9 +336,11 @@ def _render_fence(
     token = tokens[idx]
     info = unescapeAll(token.info).strip()
     lexer = _lexer_for(info.split(maxsplit=1)[0] if info else "")
-    if lexer is None:
+    body = None
+    if lexer is not None and len(token.content) <= MAX_HIGHLIGHT_CHARS:
+        body = _highlight(token.content, lexer, env)
+    if body is None:
         return f"<pre><code>{escapeHtml(token.content)}</code></pre>\n"
-    body = highlight(token.content, lexer, _FORMATTER)
     return f'<div class="{HIGHLIGHT_CLASS}"><pre><code>{body}</code></pre></div>\n'
 
 

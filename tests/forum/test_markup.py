@@ -7,9 +7,13 @@ from urllib.parse import unquote
 
 import pytest
 from django.utils.safestring import SafeString
+from pygments.lexers import get_lexer_by_name
 
+from forum import markup
 from forum.markup import (
     ALLOWED_TAGS,
+    HIGHLIGHT_LANGUAGES,
+    MAX_HIGHLIGHT_CHARS,
     MAX_NESTING_DEPTH,
     MAX_TABLE_COLUMNS,
     MAX_TABLE_ROWS,
@@ -24,7 +28,6 @@ from forum.markup import (
 
 SITE = "hearth.example.org"
 PROFILES = {"alice": "/u/alice/", "bob": "/u/bob/"}
-REL = 'rel="nofollow ugc noopener"'
 # A generous bound: it catches a hang or a quadratic blow-up, not slowness.
 HANG_GUARD_SECONDS = 2.0
 
@@ -340,10 +343,65 @@ def test_render_post_body_highlights_known_languages_with_pygments_classes():
     assert '<span class="nf">greet</span>' in html
 
 
-def test_render_post_body_leaves_unknown_languages_plain():
-    html = render_post_body("```no-such-language\nx <b>\n```")
+@pytest.mark.parametrize("language", ["py", "Python", "js", "sh", "c++", "yml"])
+def test_render_post_body_highlights_language_aliases(language):
+    html = render_post_body(f"```{language}\nx = 1\n```")
+
+    assert html.startswith('<div class="highlight">')
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        "no-such-language",
+        "matlab",
+        "systemd",
+        "ini",
+        "csharp",
+        "console",
+        "http",
+        "postgresql",
+        "markdown",
+    ],
+)
+def test_render_post_body_leaves_unknown_and_unlisted_languages_plain(language):
+    html = render_post_body(f"```{language}\nx <b>\n```")
 
     assert html == "<pre><code>x &lt;b&gt;\n</code></pre>\n"
+
+
+def test_render_post_body_leaves_big_code_blocks_plain():
+    code = "x = 1\n" * (MAX_HIGHLIGHT_CHARS // 6 + 1)
+
+    html = render_post_body(f"```python\n{code}```")
+
+    assert html == f"<pre><code>{code}</code></pre>\n"
+
+
+def test_render_post_body_stops_highlighting_when_the_time_budget_is_spent(
+    monkeypatch,
+):
+    monkeypatch.setattr(markup, "HIGHLIGHT_BUDGET_SECONDS", -1.0)
+
+    html = render_post_body("```python\nx = 1\n```")
+
+    assert html == "<pre><code>x = 1\n</code></pre>\n"
+
+
+def test_render_post_body_stops_highlighting_when_the_token_budget_is_spent(
+    monkeypatch,
+):
+    monkeypatch.setattr(markup, "MAX_HIGHLIGHT_TOKENS", 8)
+
+    html = render_post_body("```python\nx = 1\n```\n\n```python\ny = 2\n```")
+
+    assert html.count('<div class="highlight">') == 1
+    assert html.endswith("<pre><code>y = 2\n</code></pre>\n")
+
+
+def test_highlight_languages_all_exist_in_pygments():
+    for name in HIGHLIGHT_LANGUAGES:
+        assert get_lexer_by_name(name).aliases[0] == name
 
 
 def test_render_post_body_does_not_linkify_inside_code():
@@ -824,6 +882,13 @@ UNDER_LIMIT = [
         id="padded-table",
     ),
     pytest.param("```python\nx = 1\n```\n" * 1_500, None, id="many-fences"),
+    pytest.param(("```cpp\n" + "\n" * 4_990 + "```\n") * 5, None, id="cpp-blank-lines"),
+    pytest.param(("```css\n" + "'\\" * 2_495 + "\n```\n") * 5, None, id="css-quotes"),
+    pytest.param(
+        ("```html\n" + "&" * 4_990 + "\n```\n") * 5, None, id="html-ampersands"
+    ),
+    pytest.param("```csharp\n" + "a\n" * 14_000 + "```", None, id="csharp-lines"),
+    pytest.param("```python\n" + "x(" * 14_000 + "\n```", None, id="big-fence"),
 ]
 
 
