@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format worker beat migrate seed install clean-venv check-deploy
+.PHONY: run test e2e lint format worker beat migrate seed install clean-venv check-deploy
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
@@ -30,8 +30,21 @@ run: seed
 	@echo "Hearth is starting on http://127.0.0.1:$(PORT)/ (emails are printed here)."
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# axe-core (npm) for the accessibility checks of the end-to-end suite.
+# npm writes node_modules/.package-lock.json on every install: a fresh stamp.
+AXE := tests/e2e/node_modules/.package-lock.json
+
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund; \
+	else echo "npm not found: the accessibility tests need it (tests/e2e/package.json)."; fi
+
+# The whole suite, end-to-end browser tests (tests/e2e) included.
+test: install $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the end-to-end tests: headless Debian chromium against a live server.
+e2e: install $(AXE)
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -54,3 +67,13 @@ check-deploy: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmark (docs/benchmarks.md): generate the SCALE dataset if missing, import
+# it into PostgreSQL (database hearth_bench_<scale>), serve it with gunicorn in
+# production settings on 127.0.0.1 and load it with wrk. Needs PostgreSQL and
+# Redis on 127.0.0.1 (see README "Benchmarks"); installs wrk with apt-get.
+SCALE ?= 1
+BENCH_DURATION ?= 10
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py --scale $(SCALE) --duration $(BENCH_DURATION)

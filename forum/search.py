@@ -22,6 +22,8 @@ from permissions import policy
 from permissions.policy import Actor
 
 SNIPPET_LENGTH = 240
+# PostgreSQL: how many of the newest matches are ranked and paginated.
+RANKED_CANDIDATES = 1000
 
 
 def search_posts(
@@ -33,9 +35,7 @@ def search_posts(
     tag: str = "",
     solved: str = "",
 ) -> QuerySet[Post]:
-    posts = policy.visible_posts(
-        actor, Post.objects.filter(deleted_at__isnull=True, is_hidden=False)
-    ).select_related("topic", "topic__category")
+    posts = Post.objects.filter(deleted_at__isnull=True, is_hidden=False)
     if category:
         posts = posts.filter(
             Q(topic__category__slug=category)
@@ -52,11 +52,27 @@ def search_posts(
 
     if connection.vendor == "postgresql":
         query = SearchQuery(q, search_type="websearch", config="english")
-        return (
+        # Rank (and count) only the newest RANKED_CANDIDATES matches: a common
+        # word matches a sizeable share of all posts, and ranking every match
+        # costs time in proportion to the forum's size. The newest matches are
+        # found by walking the created_at index backwards, which stops early.
+        # Visibility applies to the result (every row returned is checked);
+        # inside the candidate query its subquery misleads the planner into
+        # a nested loop over every topic.
+        newest = (
             posts.filter(search_vector=query)
+            .order_by("-created_at")
+            .values("pk")[:RANKED_CANDIDATES]
+        )
+        return (
+            policy.visible_posts(actor, Post.objects.filter(pk__in=newest))
+            .select_related("topic", "topic__category")
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-created_at")
         )
+    posts = policy.visible_posts(actor, posts).select_related(
+        "topic", "topic__category"
+    )
     for word in _words(q):
         posts = posts.filter(
             Q(body_text__icontains=word) | Q(topic__title__icontains=word, number=1)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Brand
 from accounts.typing import AuthedHttpRequest
 from forum import actions, queries, search
+from forum.cache import bump_on_commit, cache_anonymous_page
 from forum.forms import (
     AskBrandForm,
     EditPostForm,
@@ -90,6 +91,7 @@ def _post_or_404(request: HttpRequest, post_id: int) -> Post:
 
 
 @require_GET
+@cache_anonymous_page
 def home_view(request: HttpRequest) -> HttpResponse:
     categories = queries.visible_categories(request.user)
     latest = list(queries.topic_list(request.user)[:10])
@@ -100,6 +102,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def latest_view(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, queries.topic_list(request.user))
     queries.attach_read_state(request.user, page.object_list)
@@ -154,6 +157,7 @@ def unread_view(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def category_view(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(
         Category.objects.select_related("parent", "restricted_to"), slug=slug
@@ -220,6 +224,7 @@ def topic_short_view(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def topic_view(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse:
     topic = _topic_or_404(request, topic_id, follow_merge=True)
     if slug != topic.slug or topic.pk != topic_id:
@@ -492,6 +497,7 @@ def post_accept_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     if request.POST.get("action") == "unaccept":
         actions.unaccept_answer(request.user, post.topic)
+        bump_on_commit()  # the action emits no event; see forum.cache
         messages.success(request, _("The answer is no longer marked as accepted."))
     else:
         actions.accept_answer(request.user, post)
@@ -533,6 +539,7 @@ def preview_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None

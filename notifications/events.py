@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from forum.cache import safe_bump
 from forum.models import Post, Topic
 from notifications.models import Event
 
@@ -44,8 +45,16 @@ def emit(
         kind=kind, actor=actor, topic=topic, post=post, payload=payload
     )
     event_id = event.pk
-    transaction.on_commit(lambda: enqueue_dispatch(event_id), robust=True)
+    # Every change emits an event, so this keeps anonymous page caches fresh:
+    # invalidate now and after commit (see forum.cache.bump_on_commit).
+    safe_bump()
+    transaction.on_commit(lambda: _after_commit(event_id), robust=True)
     return event
+
+
+def _after_commit(event_id: int) -> None:
+    safe_bump()
+    enqueue_dispatch(event_id)
 
 
 def enqueue_dispatch(event_id: int) -> None:

@@ -118,6 +118,9 @@ else:
     # (delay_on_commit), which is enough for a small community or a trial.
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+# Seconds a page rendered for an anonymous visitor may be served from the cache
+# (forum.cache; every change invalidates it sooner). 0 turns the page cache off.
+ANON_CACHE_SECONDS = env_int("ANON_CACHE_SECONDS", 300)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

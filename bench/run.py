@@ -1,0 +1,320 @@
+# ruff: noqa: S603, S607, S608, T201 -- a command-line driver: it prints and runs fixed local tools
+"""`make bench`: import a generated forum, serve it with gunicorn in production
+settings, load it with wrk, and write docs/benchmarks.md.
+
+Everything runs on 127.0.0.1 and every load is bounded in time. The script
+stops what it started (gunicorn) even when interrupted.
+
+  .venv/bin/python bench/run.py --scale 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+DATASET = ROOT.parent / "shared" / "bench" / "dataset.py"
+VAR = ROOT / "var" / "bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, **kw: Any) -> str:
+    result = subprocess.run(
+        cmd, env=env, cwd=ROOT, check=True, text=True, capture_output=True, **kw
+    )
+    return result.stdout
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    log("installing wrk (apt-get)")
+    apt = ["apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(apt, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(apt, check=True)
+
+
+def ensure_dataset(scale: str) -> Path:
+    data = VAR / f"data-{scale}"
+    if not (data / "meta.json").is_file():
+        log(f"generating the scale {scale} dataset in {data}")
+        subprocess.run(
+            [sys.executable, str(DATASET), "--scale", scale, "--out", str(data)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return data
+
+
+def psql(sql: str) -> str:
+    return run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", sql]).strip()
+
+
+def django_env(args: argparse.Namespace, db: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
+        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        SECURE_SSL_REDIRECT="false",
+        DEBUG="false",
+        BENCH_CEILING_FILE=str(VAR / "ceiling.html"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def ensure_database(
+    args: argparse.Namespace, data: Path, env: dict[str, str], db: str
+) -> float | None:
+    if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'"):
+        log(f"creating database {db}")
+        psql(f"CREATE DATABASE {db}")
+    run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+    if (
+        subprocess.run(
+            [PY, "-m", "bench.steps", "is-imported", str(data / "meta.json")],
+            env=env,
+            cwd=ROOT,
+            check=False,
+        ).returncode
+        == 0
+    ):
+        log(f"{db} already holds the scale {args.scale} forum; import skipped")
+        return None
+    log(f"importing {data} into {db}")
+    started = time.perf_counter()
+    subprocess.run(
+        [PY, "manage.py", "import_forum", str(data), "--source", f"bench-{args.scale}"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {seconds} s")
+
+
+def fetch(url: str, cookie: str = "") -> bytes:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return response.read()
+
+
+def wrk(args: argparse.Namespace, url: str, cookie: str = "") -> dict[str, Any]:
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+    ]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = run([*cmd, url])
+    match = re.search(r"BENCH_JSON (\{.*\})", out)
+    if not match:
+        raise SystemExit(f"wrk printed no summary for {url}:\n{out}")
+    result = json.loads(match.group(1))
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = result["requests"] / seconds if seconds else 0.0
+    result["bytes_per_request"] = (
+        result["bytes"] // result["requests"] if result["requests"] else 0
+    )
+    return result
+
+
+def versions(env: dict[str, str]) -> dict[str, str]:
+    def first_line(cmd: list[str]) -> str:
+        try:
+            out = subprocess.run(
+                cmd, capture_output=True, text=True, check=False, env=env
+            )
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    django_version = first_line(
+        [PY, "-c", "import django; print(django.get_version())"]
+    )
+    return {
+        "Python": platform.python_version(),
+        "Django": django_version,
+        "PostgreSQL": psql("SHOW server_version"),
+        "Redis": first_line(["redis-server", "--version"]),
+        "gunicorn": first_line([str(ROOT / ".venv" / "bin" / "gunicorn"), "--version"]),
+        "wrk": first_line(["wrk", "--version"]),
+    }
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "load before the run": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+
+
+def fanout(env: dict[str, str], watchers: int) -> str:
+    log(f"timing the fan-out of one reply to {watchers:,} watchers")
+    out = run([PY, "manage.py", "bench_fanout", "--watchers", str(watchers)], env=env)
+    return out.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default=os.environ.get("SCALE", "1"))
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--watchers", type=int, default=10_000)
+    parser.add_argument(
+        "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
+    )
+    args = parser.parse_args()
+    args.scale = str(float(args.scale)).removesuffix(".0")
+    VAR.mkdir(parents=True, exist_ok=True)
+    db = "hearth_bench_" + args.scale.replace(".", "_")
+
+    ensure_wrk()
+    data = ensure_dataset(args.scale)
+    meta = json.loads((data / "meta.json").read_text())
+    env = django_env(args, db)
+    import_seconds = ensure_database(args, data, env, db)
+    run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-n", str(args.redis_db), "FLUSHDB"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+    spec_path = VAR / f"pages-{args.scale}.json"
+    spec = json.loads(
+        run([PY, "-m", "bench.steps", "pages", str(data / "meta.json")], env=env)
+    )
+    spec_path.write_text(json.dumps(spec))
+    log("counting SQL queries per page")
+    query_counts = json.loads(
+        run([PY, "-m", "bench.steps", "queries", str(spec_path)], env=env)
+    )
+
+    base = f"http://127.0.0.1:{args.port}"
+    log(f"starting gunicorn ({args.workers} workers) on {base}")
+    gunicorn_log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=gunicorn_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        wait_for(f"{base}/healthz")
+        pages = spec["pages"]
+        giant_first = dict(pages)["giant first page"]
+        # The ceiling: a fixed file the size of a full topic page (20 posts).
+        (VAR / "ceiling.html").write_bytes(fetch(base + giant_first))
+        runs = [("static ceiling", "/bench/static-ceiling/", "")]
+        runs += [(name, url, "") for name, url in pages]
+        runs += [
+            (f"{name} (member)", url, spec["session_cookie"]) for name, url in pages
+        ]
+        for name, url, cookie in runs:
+            fetch(base + url, cookie)  # warm: per-process caches, the page cache
+            log(f"wrk {args.duration}s: {name} {url}")
+            results[name] = wrk(args, base + url, cookie) | {"url": url}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        gunicorn_log.close()
+
+    fanout_out = fanout(env, args.watchers)
+    outcome = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "scale": args.scale,
+        "meta": meta,
+        "args": {
+            k: getattr(args, k)
+            for k in ("duration", "threads", "connections", "workers")
+        },
+        "import_seconds": import_seconds,
+        "machine": machine(),
+        "versions": versions(env),
+        "queries": query_counts,
+        "results": results,
+        "fanout": fanout_out,
+        "member": spec["member"],
+    }
+    (VAR / f"results-{args.scale}.json").write_text(json.dumps(outcome, indent=2))
+    from bench.report import render
+
+    text = render(VAR)
+    if not args.no_doc:
+        DOC.write_text(text)
+        log(f"wrote {DOC.relative_to(ROOT)}")
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

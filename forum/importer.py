@@ -1,0 +1,836 @@
+"""Import a forum export in the neutral JSON-lines format.
+
+The format is the one ``../shared/bench/dataset.py`` generates and documents:
+a directory with ``categories.jsonl``, ``users.jsonl``, ``topics.jsonl`` and
+``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). It is the
+benchmark's fixture and Hearth's migration path for a community arriving from
+another forum engine.
+
+Why this module writes rows without going through ``forum.actions``
+--------------------------------------------------------------------
+STYLE.md says every state change goes through an action. The importer is the
+one deliberate exception, because an import is a *migration*, not activity:
+
+* actions emit an outbox event per change; replaying years of history through
+  them would notify every watcher of every old post (a notification storm)
+  and enqueue hundreds of thousands of tasks;
+* actions apply today's rules to yesterday's content (posting limits, slow
+  mode, duplicate checks, mention validation, minimum title length) and would
+  refuse history the old forum accepted;
+* one action per row costs ~20 queries; bulk inserts in batches are what
+  makes 200,000 posts import in minutes.
+
+What the actions would have maintained is computed once at the end instead,
+set-based: topic and category counters (``resync_counters``), last-post
+pointers, read positions (an author has read a topic up to their last post in
+it), topic watches (authors watch topics they posted in, as ``_auto_watch``
+does), trust levels, and the search vectors (one UPDATE per batch).
+
+Safety
+------
+* Every record is validated (types, required fields, references, lengths).
+  A bad record is reported with ``file:line`` and the reason, and the import
+  goes on with the rest.
+* Re-runnable and resumable: the table ``forum_import_key`` maps source ids to
+  Hearth ids per ``source`` label, and holds a cursor (the last line of
+  ``posts.jsonl`` committed). Each batch and its bookkeeping commit in one
+  transaction, so Ctrl-C or a crash at any point loses at most the batch in
+  flight, and a re-run skips what exists.
+* Imported members get an unusable password and a verified primary email
+  address, so they sign in by resetting their password. Everyone is imported
+  as a member: an import never grants moderation or admin powers (the
+  source's staff accounts are listed in the summary, to be promoted by hand).
+* Markdown goes through ``forum.markup.render_post_body``, the one sanitizer,
+  in a pool of worker processes. ``@name`` of a known user becomes a mention
+  link; unknown names stay plain text (no validation error, no notification).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.validators import validate_email
+from django.db import connection, connections, transaction
+from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.text import slugify
+
+from accounts.models import User
+from accounts.roles import PostRole, Role
+from forum.markup import MarkupError, html_to_text, render_post_body
+from forum.models import Category, Like, Post, PostRevision, ReadState, Topic
+from notifications.models import TopicWatch, WatchLevel
+
+TABLE = "forum_import_key"
+POSTS_CURSOR = "cursor"
+USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
+MAX_BODY_CHARS = 100_000
+
+FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "category": {"id": (int,), "title": (str,)},
+    "user": {"id": (int,), "username": (str,), "email": (str,)},
+    "topic": {
+        "id": (int,),
+        "category_id": (int,),
+        "user_id": (int,),
+        "title": (str,),
+        "created_at": (str,),
+    },
+    "post": {
+        "id": (int,),
+        "topic_id": (int,),
+        "user_id": (int,),
+        "position": (int,),
+        "created_at": (str,),
+        "body_md": (str,),
+    },
+}
+
+
+class BadRecord(Exception):
+    """A record that cannot be imported; the message says why."""
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass
+class Report:
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    staff_usernames: list[str] = field(default_factory=list)
+    resumed_from_line: int = 0
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int = 1, *, existing: bool = False) -> None:
+        counter = self.existing if existing else self.created
+        counter[kind] = counter.get(kind, 0) + n
+
+
+# --- Validation helpers ----------------------------------------------------------------
+
+
+def _check_fields(kind: str, record: Any) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise BadRecord("not a JSON object")
+    for name, types in FIELDS[kind].items():
+        if name not in record or record[name] is None:
+            raise BadRecord(f"missing field {name!r}")
+        value = record[name]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise BadRecord(
+                f"field {name!r} must be {' or '.join(t.__name__ for t in types)}"
+            )
+    if record["id"] < 1:
+        raise BadRecord("field 'id' must be a positive integer")
+    return record
+
+
+def _datetime(record: dict[str, Any], name: str) -> datetime:
+    value = record.get(name)
+    if not isinstance(value, str):
+        raise BadRecord(f"field {name!r} must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRecord(
+            f"field {name!r} is not an ISO 8601 date-time: {value!r}"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _bool(record: dict[str, Any], name: str) -> bool:
+    value = record.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRecord(f"field {name!r} must be true or false")
+    return value
+
+
+def _text(record: dict[str, Any], name: str, *, default: str = "") -> str:
+    value = record.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise BadRecord(f"field {name!r} must be a string")
+    return value
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded object or BadRecord) for each non-blank line."""
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, BadRecord(f"invalid JSON: {exc.msg}")
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+# --- Markdown rendering in worker processes -----------------------------------------------
+
+_MENTIONS: dict[str, str] = {}
+
+
+def _init_worker(mentions: dict[str, str]) -> None:
+    global _MENTIONS
+    _MENTIONS = mentions
+
+
+def render_batch(bodies: list[str]) -> list[tuple[str, str] | str]:
+    """(html, text) for each Markdown body, or the error message."""
+    out: list[tuple[str, str] | str] = []
+    for body in bodies:
+        try:
+            html = str(render_post_body(body, mentions=_MENTIONS))
+        except MarkupError as exc:
+            out.append(str(exc) or "the Markdown could not be rendered")
+            continue
+        out.append((html, html_to_text(html)))
+    return out
+
+
+# --- The importer ------------------------------------------------------------------------
+
+
+class Importer:
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        source: str | None = None,
+        batch_size: int = 2000,
+        workers: int | None = None,
+        progress: bool = True,
+        out: TextIO | None = None,
+        finalize: bool = True,
+    ) -> None:
+        self.directory = Path(directory)
+        self.source = (source or self.directory.resolve().name)[:100]
+        self.batch_size = batch_size
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.progress = progress
+        self.out = out or sys.stdout
+        self.finalize_at_end = finalize
+        self.report = Report()
+        self.users: dict[int, int] = {}
+        self.user_names: dict[int, str] = {}
+        self.categories: dict[int, int] = {}
+        self.topics: dict[int, int] = {}
+
+    # --- bookkeeping table ---
+
+    def _keys(self, kind: str) -> dict[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT source_id, target_id FROM {TABLE} WHERE source = %s AND kind = %s",  # noqa: S608
+                [self.source, kind],
+            )
+            return dict(cursor.fetchall())
+
+    def _save_keys(self, kind: str, pairs: list[tuple[int, int]]) -> None:
+        if not pairs:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (source, kind, source_id, target_id) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                [(self.source, kind, s, t) for s, t in pairs],
+            )
+
+    def _set_cursor(self, line: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE source = %s AND kind = %s",  # noqa: S608
+                [self.source, POSTS_CURSOR],
+            )
+        self._save_keys(POSTS_CURSOR, [(0, line)])
+
+    def _problem(self, file: str, line: int, reason: str) -> None:
+        self.report.problems.append(Problem(file, line, reason))
+
+    def _warn(self, file: str, line: int, reason: str) -> None:
+        self.report.warnings.append(Problem(file, line, reason))
+
+    def _records(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        kind = name.removesuffix("s.jsonl").replace("categorie", "category")
+        path = self.directory / name
+        for line, record in read_jsonl(path):
+            if isinstance(record, BadRecord):
+                self._problem(name, line, str(record))
+                continue
+            try:
+                yield line, _check_fields(kind, record)
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+
+    # --- phases ---
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        for name in ("categories.jsonl", "users.jsonl", "topics.jsonl", "posts.jsonl"):
+            if not (self.directory / name).is_file():
+                raise FileNotFoundError(f"{self.directory / name} is missing")
+        for phase in (
+            self.import_categories,
+            self.import_users,
+            self.import_topics,
+            self.import_posts,
+        ):
+            t0 = time.perf_counter()
+            phase()
+            self.report.phases[phase.__name__.removeprefix("import_")] = (
+                time.perf_counter() - t0
+            )
+        if self.finalize_at_end:
+            t0 = time.perf_counter()
+            self.finalize()
+            self.report.phases["finalize"] = time.perf_counter() - t0
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def import_categories(self) -> None:
+        self.categories = self._keys("category")
+        name = "categories.jsonl"
+        for line, record in self._records(name):
+            source_id = record["id"]
+            if source_id in self.categories:
+                self.report.add("categories", existing=True)
+                continue
+            try:
+                title = " ".join(record["title"].split())
+                if not title or len(title) > 80:
+                    raise BadRecord("title must have 1 to 80 characters")
+                slug = _text(record, "slug") or slugify(title)
+                if not SLUG_RE.match(slug):
+                    raise BadRecord(f"invalid slug {slug!r}")
+                position = record.get("position", 0)
+                if isinstance(position, bool) or not isinstance(position, int):
+                    raise BadRecord("field 'position' must be an integer")
+                description = _text(record, "description")
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            with transaction.atomic():
+                category = Category.objects.filter(slug=slug).first()
+                if category is None:
+                    category = Category.objects.create(
+                        name=title,
+                        slug=slug,
+                        description=description,
+                        position=max(0, position),
+                    )
+                    self.report.add("categories")
+                else:
+                    self.report.add("categories", existing=True)
+                self._save_keys("category", [(source_id, category.pk)])
+            self.categories[source_id] = category.pk
+
+    def import_users(self) -> None:
+        self.users = self._keys("user")
+        name = "users.jsonl"
+        seen_names: set[str] = set()
+        pending: list[tuple[int, int, User]] = []
+        self.report.add("users", len(self.users), existing=True)
+        for line, record in self._records(name):
+            source_id = record["id"]
+            if record.get("is_staff") is True:
+                self.report.staff_usernames.append(record["username"])
+            if source_id in self.users:
+                continue
+            try:
+                username = record["username"]
+                if not USERNAME_RE.match(username):
+                    raise BadRecord(f"invalid username {username!r}")
+                if username.lower() in seen_names:
+                    raise BadRecord(f"duplicate username {username!r}")
+                email = record["email"].strip()
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    raise BadRecord(f"invalid email address {email!r}") from None
+                display_name = " ".join(_text(record, "display_name").split())
+                if len(display_name) > 60:
+                    self._warn(name, line, "display_name cut to 60 characters")
+                    display_name = display_name[:60]
+                bio = _text(record, "bio_md")
+                if len(bio) > 1000:
+                    self._warn(name, line, "bio_md cut to 1,000 characters")
+                    bio = bio[:1000]
+                joined = (
+                    _datetime(record, "joined_at") if "joined_at" in record else None
+                )
+                _bool(record, "is_staff")
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            seen_names.add(username.lower())
+            user = User(
+                username=username,
+                email=email,
+                display_name=display_name,
+                bio=bio,
+                role=Role.MEMBER,
+                password=make_password(None),
+            )
+            if joined is not None:
+                user.date_joined = joined
+            pending.append((line, source_id, user))
+            if len(pending) >= self.batch_size:
+                self._create_users(pending)
+                pending = []
+        self._create_users(pending)
+        for pk, username, display_name in User.objects.filter(
+            pk__in=self.users.values()
+        ).values_list("pk", "username", "display_name"):
+            self.user_names[pk] = display_name or username
+
+    def _create_users(self, pending: list[tuple[int, int, User]]) -> None:
+        if not pending:
+            return
+        existing = {
+            user.username: user
+            for user in User.objects.filter(
+                username__in=[u.username for _, _, u in pending]
+            )
+        }
+        with transaction.atomic():
+            new: list[tuple[int, User]] = []
+            adopted: list[tuple[int, int]] = []
+            for line, source_id, user in pending:
+                other = existing.get(user.username)
+                if other is None:
+                    new.append((source_id, user))
+                elif other.email.lower() == user.email.lower():
+                    adopted.append((source_id, other.pk))
+                else:
+                    self._problem(
+                        "users.jsonl",
+                        line,
+                        f"username {user.username!r} belongs to another account here",
+                    )
+            created = User.objects.bulk_create([u for _, u in new])
+            EmailAddress.objects.bulk_create(
+                [
+                    EmailAddress(user=u, email=u.email, verified=True, primary=True)
+                    for u in created
+                ],
+                ignore_conflicts=True,
+            )
+            pairs = [(s, u.pk) for (s, _), u in zip(new, created, strict=True)]
+            self._save_keys("user", pairs + adopted)
+        self.users.update(pairs + adopted)
+        self.report.add("users", len(pairs))
+        self.report.add("users", len(adopted), existing=True)
+
+    def import_topics(self) -> None:
+        self.topics = self._keys("topic")
+        name = "topics.jsonl"
+        self.report.add("topics", len(self.topics), existing=True)
+        pending: list[tuple[int, Topic]] = []
+        for line, record in self._records(name):
+            source_id = record["id"]
+            if source_id in self.topics:
+                continue
+            try:
+                category_id = self.categories.get(record["category_id"])
+                if category_id is None:
+                    raise BadRecord(f"unknown category_id {record['category_id']}")
+                author_id = self.users.get(record["user_id"])
+                if author_id is None:
+                    raise BadRecord(f"unknown user_id {record['user_id']}")
+                title = " ".join(record["title"].split())
+                if not title:
+                    raise BadRecord("empty title")
+                if len(title) > 150:
+                    self._warn(name, line, "title cut to 150 characters")
+                    title = title[:150]
+                created_at = _datetime(record, "created_at")
+                is_pinned = _bool(record, "is_pinned")
+                is_closed = _bool(record, "is_closed")
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            author_name = self.user_names[author_id]
+            topic = Topic(
+                category_id=category_id,
+                title=title,
+                slug=slugify(title)[:160] or "topic",
+                author_id=author_id,
+                author_name=author_name,
+                created_at=created_at,
+                last_posted_at=created_at,
+                last_poster_name=author_name,
+                is_pinned=is_pinned,
+                is_closed=is_closed,
+            )
+            pending.append((source_id, topic))
+            if len(pending) >= self.batch_size:
+                self._create_topics(pending)
+                pending = []
+        self._create_topics(pending)
+
+    def _create_topics(self, pending: list[tuple[int, Topic]]) -> None:
+        if not pending:
+            return
+        with transaction.atomic():
+            created = Topic.objects.bulk_create([t for _, t in pending])
+            pairs = [(s, t.pk) for (s, _), t in zip(pending, created, strict=True)]
+            self._save_keys("topic", pairs)
+        self.topics.update(pairs)
+        self.report.add("topics", len(pairs))
+
+    # --- posts: validated here, rendered in worker processes, inserted here ---
+
+    def import_posts(self) -> None:
+        name = "posts.jsonl"
+        path = self.directory / name
+        cursor = self._keys(POSTS_CURSOR).get(0, 0)
+        self.report.resumed_from_line = cursor
+        titles = dict(
+            Topic.objects.filter(pk__in=self.topics.values()).values_list("pk", "title")
+        )
+        bar = self._progress_bar(count_lines(path), cursor)
+        pool = None
+        if self.workers > 1:
+            mentions = {
+                username.lower(): reverse("accounts:profile", args=[username])
+                for username in User.objects.values_list("username", flat=True)
+            }
+            # Forked workers never use the database; closing the parent's
+            # connection first keeps them from inheriting an open socket
+            # (inside a transaction, e.g. in tests, it must stay open).
+            if not connection.in_atomic_block:
+                connections.close_all()
+            pool = multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=_init_worker, initargs=(mentions,)
+            )
+        else:
+            _init_worker(
+                {
+                    u.lower(): reverse("accounts:profile", args=[u])
+                    for u in User.objects.values_list("username", flat=True)
+                }
+            )
+        in_flight: deque[tuple[list[tuple[int, dict[str, Any]]], int, Any]] = deque()
+        try:
+            for batch, last_line in self._post_batches(path, cursor):
+                bodies = [record["body_md"] for _, record in batch]
+                if pool is None:
+                    rendered: Any = render_batch(bodies)
+                else:
+                    rendered = pool.apply_async(render_batch, (bodies,))
+                in_flight.append((batch, last_line, rendered))
+                if len(in_flight) > self.workers:
+                    self._insert_posts(*in_flight.popleft(), titles=titles, bar=bar)
+            while in_flight:
+                self._insert_posts(*in_flight.popleft(), titles=titles, bar=bar)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            if bar is not None:
+                bar.close()
+
+    def _progress_bar(self, total: int, done: int) -> Any:
+        if not self.progress:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(
+            total=total,
+            initial=done,
+            unit=" posts",
+            unit_scale=True,
+            smoothing=0.1,
+            desc="posts",
+            file=sys.stderr,
+        )
+
+    def _post_batches(
+        self, path: Path, cursor: int
+    ) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
+        name = path.name
+        batch: list[tuple[int, dict[str, Any]]] = []
+        last_line = cursor
+        seen: set[tuple[int, int]] = set()
+        for line, record in read_jsonl(path):
+            if line <= cursor:
+                continue
+            last_line = line
+            if isinstance(record, BadRecord):
+                self._problem(name, line, str(record))
+                continue
+            try:
+                _check_fields("post", record)
+                topic_id = self.topics.get(record["topic_id"])
+                if topic_id is None:
+                    raise BadRecord(f"unknown topic_id {record['topic_id']}")
+                author_id = self.users.get(record["user_id"])
+                if author_id is None:
+                    raise BadRecord(f"unknown user_id {record['user_id']}")
+                if record["position"] < 1:
+                    raise BadRecord("field 'position' must be 1 or more")
+                if (topic_id, record["position"]) in seen:
+                    raise BadRecord(
+                        f"duplicate position {record['position']} in topic {record['topic_id']}"
+                    )
+                if not record["body_md"].strip():
+                    raise BadRecord("empty body_md")
+                if len(record["body_md"]) > MAX_BODY_CHARS:
+                    raise BadRecord(
+                        f"body_md longer than {MAX_BODY_CHARS:,} characters"
+                    )
+                record["_created_at"] = _datetime(record, "created_at")
+                likes = record.get("likes", [])
+                if not isinstance(likes, list) or not all(
+                    isinstance(x, int) and not isinstance(x, bool) for x in likes
+                ):
+                    raise BadRecord("field 'likes' must be a list of user ids")
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            seen.add((topic_id, record["position"]))
+            record["_topic"] = topic_id
+            record["_author"] = author_id
+            liker_ids = []
+            for source_user in dict.fromkeys(likes):
+                liker = self.users.get(source_user)
+                if liker is None:
+                    self._warn(
+                        name, line, f"like by unknown user_id {source_user} dropped"
+                    )
+                elif liker != author_id:
+                    liker_ids.append(liker)
+            record["_likes"] = liker_ids
+            batch.append((line, record))
+            if len(batch) >= self.batch_size:
+                yield batch, last_line
+                batch = []
+        yield batch, last_line
+
+    def _insert_posts(
+        self,
+        batch: list[tuple[int, dict[str, Any]]],
+        last_line: int,
+        rendered: Any,
+        *,
+        titles: dict[int, str],
+        bar: Any,
+    ) -> None:
+        results = rendered if isinstance(rendered, list) else rendered.get()
+        # A position already taken in Hearth (a re-run with another cursor, or
+        # a topic adopted from a previous import) is skipped, never duplicated.
+        taken = set(
+            Post.objects.filter(
+                topic_id__in={r["_topic"] for _, r in batch},
+                number__in={r["position"] for _, r in batch},
+            ).values_list("topic_id", "number")
+        )
+        posts: list[Post] = []
+        likes: list[list[int]] = []
+        for (line, record), result in zip(batch, results, strict=True):
+            if isinstance(result, str):
+                self._problem("posts.jsonl", line, f"body_md: {result}")
+                continue
+            if (record["_topic"], record["position"]) in taken:
+                self.report.add("posts", existing=True)
+                continue
+            html, text = result
+            author_id = record["_author"]
+            posts.append(
+                Post(
+                    topic_id=record["_topic"],
+                    number=record["position"],
+                    author_id=author_id,
+                    author_name=self.user_names[author_id],
+                    author_role=PostRole.MEMBER,
+                    body_source=record["body_md"],
+                    body_html=html,
+                    body_text=text,
+                    created_at=record["_created_at"],
+                    like_count=len(record["_likes"]),
+                )
+            )
+            likes.append(record["_likes"])
+        with transaction.atomic():
+            created = Post.objects.bulk_create(posts)
+            PostRevision.objects.bulk_create(
+                [
+                    PostRevision(
+                        post=post,
+                        number=1,
+                        title=titles.get(post.topic_id, "") if post.number == 1 else "",
+                        body_source=post.body_source,
+                        author_id=post.author_id,
+                        author_name=post.author_name,
+                        created_at=post.created_at,
+                    )
+                    for post in created
+                ]
+            )
+            Like.objects.bulk_create(
+                [
+                    Like(post=post, user_id=user_id)
+                    for post, users in zip(created, likes, strict=True)
+                    for user_id in users
+                ]
+            )
+            self._update_search_vectors([p.pk for p in created])
+            self._set_cursor(last_line)
+        self.report.add("posts", len(created))
+        self.report.add("likes", sum(len(u) for u in likes))
+        if bar is not None:
+            bar.update(last_line - bar.n)
+
+    def _update_search_vectors(self, post_ids: list[int]) -> None:
+        if connection.vendor != "postgresql" or not post_ids:
+            return
+        # The same vector forum.actions writes: title (A) on first posts, body (B).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE forum_post AS p SET search_vector =
+                    CASE WHEN p.number = 1
+                         THEN setweight(to_tsvector('english'::regconfig, t.title), 'A')
+                         ELSE ''::tsvector END
+                    || setweight(to_tsvector('english'::regconfig, COALESCE(p.body_text, '')), 'B')
+                FROM forum_topic AS t
+                WHERE t.id = p.topic_id AND p.id = ANY(%s)
+                """,
+                [post_ids],
+            )
+
+    # --- once at the end, set-based ---
+
+    def finalize(self) -> None:
+        """Counters, last-post snapshots, read positions, watches, trust levels."""
+        topic_ids = sorted(self.topics.values())
+        live = Post.objects.filter(topic=OuterRef("pk"), deleted_at__isnull=True)
+        newest = live.order_by("-number")
+        for start in range(0, len(topic_ids), 5000):
+            chunk = topic_ids[start : start + 5000]
+            # A topic whose posts were all bad records keeps its own values.
+            Topic.objects.filter(pk__in=chunk).update(
+                last_posted_at=Coalesce(
+                    Subquery(newest.values("created_at")[:1]), F("last_posted_at")
+                ),
+                last_poster_name=Coalesce(
+                    Subquery(newest.values("author_name")[:1]), F("last_poster_name")
+                ),
+            )
+        call_command("resync_counters", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        self._read_positions_and_watches(topic_ids)
+        from accounts.trust import recompute_trust_levels
+
+        recompute_trust_levels(user_ids=list(self.users.values()))
+        if connection.vendor == "postgresql":
+            # The search-vector UPDATEs left a dead version of every post
+            # behind; VACUUM reclaims it (a common-word search reads a third
+            # of the pages after it) and ANALYZE gives the planner the sizes.
+            # VACUUM cannot run in a transaction (tests): ANALYZE alone there.
+            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            with connection.cursor() as cursor:
+                for table in (
+                    "forum_post",
+                    "forum_topic",
+                    "forum_like",
+                    "forum_readstate",
+                    "forum_category",
+                    "accounts_user",
+                    "notifications_topicwatch",
+                ):
+                    cursor.execute(f"{verb} {table}")
+
+    def _read_positions_and_watches(self, topic_ids: list[int]) -> None:
+        for start in range(0, len(topic_ids), 2000):
+            chunk = topic_ids[start : start + 2000]
+            rows = list(
+                Post.objects.filter(topic_id__in=chunk, author_id__isnull=False)
+                .order_by()
+                .values_list("author_id", "topic_id")
+                .annotate(last=Max("number"))
+            )
+            ReadState.objects.bulk_create(
+                [
+                    ReadState(user_id=u, topic_id=t, last_read_number=n)
+                    for u, t, n in rows
+                ],
+                batch_size=5000,
+                ignore_conflicts=True,
+            )
+            TopicWatch.objects.bulk_create(
+                [
+                    TopicWatch(user_id=u, topic_id=t, level=WatchLevel.WATCHING)
+                    for u, t, _ in rows
+                ],
+                batch_size=5000,
+                ignore_conflicts=True,
+            )
+            self.report.add("read positions", len(rows))
+
+
+def summary(
+    report: Report, write: Callable[[str], Any], *, max_problems: int = 50
+) -> None:
+    """Write the human-readable summary of an import."""
+    kinds = ["categories", "users", "topics", "posts", "likes", "read positions"]
+    write("Import summary")
+    for kind in kinds:
+        created = report.created.get(kind, 0)
+        existing = report.existing.get(kind, 0)
+        extra = f" (already there: {existing:,})" if existing else ""
+        verb = "computed" if kind == "read positions" else "imported"
+        write(f"  {kind:<15} {created:>10,} {verb}{extra}")
+    if report.resumed_from_line:
+        write(f"  resumed after line {report.resumed_from_line:,} of posts.jsonl")
+    write(f"  errors (records skipped): {len(report.problems):,}")
+    for problem in report.problems[:max_problems]:
+        write(f"    {problem}")
+    if len(report.problems) > max_problems:
+        write(f"    … and {len(report.problems) - max_problems:,} more")
+    write(f"  warnings (records imported with a change): {len(report.warnings):,}")
+    for problem in report.warnings[: max_problems // 5]:
+        write(f"    {problem}")
+    if report.staff_usernames:
+        names = ", ".join(report.staff_usernames[:20])
+        write(
+            f"  staff in the source, imported as members (promote by hand if needed): {names}"
+        )
+    posts = report.created.get("posts", 0)
+    rate = posts / report.seconds if report.seconds else 0.0
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in report.phases.items())
+    write(f"  time: {report.seconds:.1f} s ({rate:,.0f} posts/s; {phases})")

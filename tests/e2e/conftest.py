@@ -1,0 +1,178 @@
+"""End-to-end fixtures: a live Django server and a headless Chromium.
+
+The live server runs in a thread of the test process, so the tests share its
+database (transactional, flushed after each test), its cache and Django's
+locmem mail outbox. Debian's chromium is driven through Playwright's sync API;
+`playwright install` is never needed. Background tasks run eagerly after each
+commit, as they do under `make run`, so notifications appear as they would
+for a real member.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import Client
+
+CHROMIUM = Path(os.environ.get("HEARTH_E2E_CHROMIUM", "/usr/bin/chromium"))
+E2E_DIR = Path(__file__).resolve().parent
+AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = E2E_DIR.parent.parent / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+# Package scope: Playwright's event loop stops after the last e2e test, so
+# database tests that run later are not mistaken for async code.
+@pytest.fixture(scope="package")
+def _playwright() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is missing: install Debian's chromium "
+            "(apt-get install chromium) to run the end-to-end tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test thread, and Django
+    # refuses database access from a thread with a running loop. Allowed for
+    # the e2e tests only: `check --deploy` rightly rejects it elsewhere.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        yield playwright
+        playwright.stop()
+
+
+@pytest.fixture(scope="package")
+def browser(_playwright: Any) -> Iterator[Any]:
+    browser = _playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_after_commit(settings: Any) -> Iterator[None]:
+    """Run Celery tasks in-process after commit, like `make run` does."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def _demo_fixture(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Path:
+    """Seed the demo community once, dump it, and leave the database empty.
+
+    Seeding goes through the actions (Markdown rendering, counters, events) and
+    takes seconds; loading the dump before each test takes a fraction of that.
+    """
+    from moderation.models import Rule
+
+    path = tmp_path_factory.mktemp("e2e") / "demo.json"
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=StringIO())
+        if not Rule.objects.exists():
+            Rule.objects.create(number=1, title="Be kind")
+            Rule.objects.create(number=2, title="Stay on topic")
+        call_command(
+            "dumpdata",
+            natural_foreign=True,
+            # The demo's past notifications are left out: they are most of the
+            # rows, and each test starts with an empty bell.
+            exclude=[
+                "contenttypes",
+                "auth.permission",
+                "sessions",
+                "admin.logentry",
+                "notifications.event",
+                "notifications.notification",
+                "notifications.delivery",
+            ],
+            output=str(path),
+            stdout=StringIO(),
+        )
+        call_command("flush", interactive=False, stdout=StringIO())
+    return path
+
+
+@pytest.fixture
+def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
+    """The demo community of `make run` (logins member, mod, rep, admin), plus
+    community rules to cite. Returns the users by username."""
+    from accounts.models import User
+
+    call_command("loaddata", str(_demo_fixture), stdout=StringIO())
+    return {user.username: user for user in User.objects.all()}
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh browser context, optionally signed in as *user*.
+
+    Signing in copies a session made by Django's test client into the
+    context: the sign-in form has its own test (sign up → verify → post).
+    """
+    contexts: list[Any] = []
+
+    def make(
+        user: Any = None,
+        *,
+        viewport: dict[str, int] = DESKTOP,
+        color_scheme: str = "light",
+        theme: str | None = None,
+        javascript: bool = True,
+    ) -> Any:
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=viewport,
+            color_scheme=color_scheme,
+            reduced_motion="reduce",
+            java_script_enabled=javascript,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if theme:
+            context.add_init_script(
+                f"window.localStorage.setItem('hearth-theme', '{theme}');"
+            )
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [
+                    {
+                        "name": django_settings.SESSION_COOKIE_NAME,
+                        "value": cookie.value,
+                        "url": live_server.url,
+                    }
+                ]
+            )
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,54 @@
+"""axe-core finds no serious or critical violation on the main pages, in
+either theme."""
+
+import json
+
+import pytest
+
+from tests.e2e.conftest import AXE_JS
+from tests.e2e.support import assert_dark, topic
+
+pytestmark = pytest.mark.e2e
+
+BLOCKING = {"serious", "critical"}
+
+
+def _violations(page):
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_JS.read_text())
+    result = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, scheme):
+    if not AXE_JS.exists():
+        pytest.fail(
+            f"{AXE_JS} is missing: run `npm ci --prefix tests/e2e` (make e2e does)"
+        )
+    question = topic("Does preinfusion on the Duo")
+    member = new_page(demo["member"], color_scheme=scheme)
+    visitor = new_page(color_scheme=scheme)
+    pages = [
+        (member, "/"),
+        (member, question.category.get_absolute_url()),
+        (member, question.get_absolute_url()),
+        (member, "/u/member/"),
+        (member, "/notifications/"),
+        (member, "/moderation/log/"),
+        (visitor, "/accounts/signup/"),
+        (visitor, question.get_absolute_url()),
+    ]
+    found = {}
+    for page, url in pages:
+        page.goto(url)
+        if scheme == "dark":
+            assert_dark(page)
+        violations = _violations(page)
+        if violations:
+            found[url] = violations
+    assert not found, json.dumps(found, indent=2)

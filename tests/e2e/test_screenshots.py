@@ -1,0 +1,46 @@
+"""Screenshots of the main pages for the README (docs/screenshots/), at
+desktop and phone widths, in the light and dark themes."""
+
+import pytest
+
+from moderation.actions.topics import close_topic, set_slow_mode
+from moderation.models import Rule
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.e2e.support import assert_dark, topic
+
+pytestmark = pytest.mark.e2e
+
+
+def test_screenshots_of_the_main_pages(demo, new_page):
+    question = topic("Duo pressure gauge hits 12 bar")
+    rule = Rule.objects.order_by("number").first()
+    set_slow_mode(
+        demo["mod"],
+        question,
+        seconds=900,
+        rule=rule,
+        reason="Cooling down a heated thread",
+    )
+    close_topic(
+        demo["mod"],
+        topic("Piccola shows E4"),
+        rule=rule,
+        reason="Welcomed; the conversation moved on",
+    )
+    pages = {
+        "home": "/",
+        "category": question.category.get_absolute_url(),
+        "topic": question.get_absolute_url(),
+        "moderation-log": "/moderation/log/",
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page = new_page(demo["member"], viewport=viewport, color_scheme=scheme)
+            for name, url in pages.items():
+                page.goto(url)
+                if scheme == "dark":
+                    assert_dark(page)
+                path = SCREENSHOTS / f"{name}-{size}-{scheme}.png"
+                page.screenshot(path=str(path), animations="disabled")
+                assert path.stat().st_size > 10_000
