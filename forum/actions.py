@@ -469,11 +469,13 @@ def unaccept_answer(actor: User, topic: Topic) -> Topic:
     """Clear the accepted answer; allowed to whoever could accept it."""
     if topic.accepted_post is None:
         return topic
-    policy.require(actor, Perm.ACCEPT_ANSWER, topic.accepted_post)
+    previous = topic.accepted_post
+    policy.require(actor, Perm.ACCEPT_ANSWER, previous)
     with transaction.atomic():
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, is_solved=False)
         topic.accepted_post = None
         topic.is_solved = False
+        emit(EventKind.ANSWER_UNACCEPTED, actor=actor, topic=topic, post=previous)
     return topic
 
 

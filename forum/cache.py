@@ -11,7 +11,6 @@ its transaction commits, and every cached page is stale at once:
 * model signals bump it for changes that emit no event (an unlike, a profile
   edit, the admin editing a category or tag); an admin edit of a topic or post
   row in /admin/ is picked up when the page expires;
-* views whose action emits nothing call ``bump_generation`` themselves;
 * ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case.
 
 One global generation is deliberately simple: a change anywhere invalidates

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Brand
 from accounts.typing import AuthedHttpRequest
 from forum import actions, queries, search
-from forum.cache import bump_on_commit, cache_anonymous_page
+from forum.cache import cache_anonymous_page
 from forum.forms import (
     AskBrandForm,
     EditPostForm,
@@ -497,7 +497,6 @@ def post_accept_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     if request.POST.get("action") == "unaccept":
         actions.unaccept_answer(request.user, post.topic)
-        bump_on_commit()  # the action emits no event; see forum.cache
         messages.success(request, _("The answer is no longer marked as accepted."))
     else:
         actions.accept_answer(request.user, post)

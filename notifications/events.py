@@ -20,6 +20,7 @@ class EventKind:
     POST_DELETED = "post.deleted"
     POST_LIKED = "post.liked"
     ANSWER_ACCEPTED = "answer.accepted"
+    ANSWER_UNACCEPTED = "answer.unaccepted"
     USER_MENTIONED = "user.mentioned"
     BRAND_REQUESTED = "brand.requested"
     BRAND_ANSWERED = "brand.answered"
