@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Brand
+from accounts.models import Brand, CommunityGroup
 from forum.models import BrandRequest, Category, Like, Post, ReadState, Tag, Topic
 from permissions import policy
 from permissions.policy import Actor
@@ -102,6 +102,13 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     posts = list(
         Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
         .select_related("author", "author_brand", "reply_to")
+        # Group flair on each post: one query for the whole page.
+        .prefetch_related(
+            Prefetch(
+                "author__community_groups",
+                queryset=CommunityGroup.objects.exclude(flair="").only("name", "flair"),
+            )
+        )
         .order_by("number")
     )
     liked: set[int] = set()

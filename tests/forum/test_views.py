@@ -400,3 +400,13 @@ def test_slow_mode_makes_members_wait(client, topic, other_member):
     assert response.status_code == 400
     assert b"slow mode" in response.content
     assert b"Second" in response.content
+
+
+def test_group_flair_shows_on_posts(client, topic, post):
+    group = make_group("Beta testers", members=[post.author])
+    group.flair = "Beta tester"
+    group.save()
+
+    page = client.get(topic.get_absolute_url()).content
+
+    assert b">Beta tester</span>" in page
