@@ -93,9 +93,26 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
+    """The page's key. The generation is kept in the value, not the key, so a
+    hit costs one round trip: ``get_many`` reads the page and the current
+    generation together (MGET on Redis)."""
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     language = getattr(request, "LANGUAGE_CODE", "")
-    return f"anon-page:{generation()}:{language}:{path}"
+    return f"anon-page:v2:{language}:{path}"
+
+
+def _lookup(key: str) -> tuple[int, bytes | None, str]:
+    """(current generation, cached content or None, content type)."""
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        return generation(), None, ""
+    hit = found.get(key)
+    if hit is not None:
+        page_generation, content, content_type = hit
+        if page_generation == int(current):
+            return int(current), content, content_type
+    return int(current), None, ""
 
 
 def cache_anonymous_page(
@@ -108,9 +125,8 @@ def cache_anonymous_page(
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
+        current, content, content_type = _lookup(key)
+        if content is not None:
             response = HttpResponse(content, content_type=content_type)
             response["X-Hearth-Cache"] = "hit"
             return response
@@ -122,7 +138,9 @@ def cache_anonymous_page(
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not request.user.is_authenticated
         ):
-            cache.set(key, (response.content, response["Content-Type"]), ttl())
+            # Stored under the generation read *before* rendering: a change
+            # committed meanwhile has bumped it, and the page is a miss.
+            cache.set(key, (current, response.content, response["Content-Type"]), ttl())
             response["X-Hearth-Cache"] = "miss"
         return response
 
