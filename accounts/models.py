@@ -6,6 +6,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,9 +134,24 @@ class User(AbstractUser):
         return self.silenced_until is not None and self.silenced_until > timezone.now()
 
     @cached_property
+    def _memberships(self) -> tuple[frozenset[int], frozenset[int]]:
+        """(group ids, moderated category ids), read in one query per request."""
+        groups = self.group_memberships.annotate(kind=Value("g")).values_list(
+            "kind", "group_id"
+        )
+        assignments = self.moderator_assignments.annotate(kind=Value("m")).values_list(
+            "kind", "category_id"
+        )
+        rows = list(groups.union(assignments, all=True))
+        return (
+            frozenset(pk for kind, pk in rows if kind == "g"),
+            frozenset(pk for kind, pk in rows if kind == "m"),
+        )
+
+    @cached_property
     def group_ids(self) -> frozenset[int]:
         """Ids of the community groups this person belongs to (once per request)."""
-        return frozenset(self.group_memberships.values_list("group_id", flat=True))
+        return self._memberships[0]
 
     @cached_property
     def assigned_category_ids(self) -> frozenset[int]:
@@ -144,9 +160,7 @@ class User(AbstractUser):
         Assigned is not allowed: ask permissions.policy.moderates(), which
         denies brand representatives and banned accounts first.
         """
-        return frozenset(
-            self.moderator_assignments.values_list("category_id", flat=True)
-        )
+        return self._memberships[1]
 
     @cached_property
     def avatar_colour(self) -> str:

@@ -45,7 +45,8 @@ def elsewhere(moderator):
     """A second category that the same moderator also looks after."""
     other = make_category("Espresso", slug="espresso")
     ModeratorAssignment.objects.create(user=moderator, category=other)
-    moderator.__dict__.pop("assigned_category_ids", None)  # a cached_property
+    for cached in ("assigned_category_ids", "_memberships"):  # cached_property
+        moderator.__dict__.pop(cached, None)
     return other
 
 
