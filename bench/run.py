@@ -217,6 +217,11 @@ def main() -> None:
     parser.add_argument(
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="load only the pages whose name matches this regex (implies --no-doc)",
+    )
     args = parser.parse_args()
     args.scale = str(float(args.scale)).removesuffix(".0")
     VAR.mkdir(parents=True, exist_ok=True)
@@ -276,6 +281,8 @@ def main() -> None:
         runs += [
             (f"{name} (member)", url, spec["session_cookie"]) for name, url in pages
         ]
+        if args.only:
+            runs = [r for r in runs if re.search(args.only, r[0])]
         for name, url, cookie in runs:
             fetch(base + url, cookie)  # warm: per-process caches, the page cache
             log(f"wrk {args.duration}s: {name} {url}")
@@ -288,6 +295,12 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGKILL)
         gunicorn_log.close()
 
+    if args.only:
+        for name, result in results.items():
+            print(
+                f"{name:32} {result['rps']:8.0f} req/s  p50 {result['p50_us'] / 1000:.1f} ms"
+            )
+        return
     fanout_out = fanout(env, args.watchers)
     outcome = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -55,6 +55,10 @@ def pages(meta: dict[str, Any]) -> dict[str, Any]:
     giant = Topic.objects.get(pk=hearth_id("topic", targets["giant_topic_id"]))
     member = User.objects.get(username=targets["profile_username"])
     last_page = queries.page_count(giant)
+    category_topics = Topic.objects.filter(
+        category__in=[category, *category.children.all()]
+    ).count()
+    category_last_page = max(1, -(-category_topics // queries.TOPICS_PER_PAGE))
 
     session = SessionStore()
     session[SESSION_KEY] = str(member.pk)
@@ -68,6 +72,10 @@ def pages(meta: dict[str, Any]) -> dict[str, Any]:
         "pages": [
             ["home", "/"],
             ["category", category.get_absolute_url()],
+            [
+                "category last page",
+                f"{category.get_absolute_url()}?page={category_last_page}",
+            ],
             ["latest", "/latest/"],
             ["topic", medium.get_absolute_url()],
             ["giant first page", giant.get_absolute_url()],
