@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import overload
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -26,6 +27,33 @@ SNIPPET_LENGTH = 240
 RANKED_CANDIDATES = 1000
 
 
+class RankedPosts(Sequence[Post]):
+    """Posts by a list of ids, in that order: what a Paginator needs (len and
+    slices), fetching only the slice asked for, with one query."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:  # type: ignore[override]  # Paginator prefers count()
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Post]: ...
+
+    def __getitem__(self, index: int | slice) -> Post | list[Post]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        ids = self.ids[index]
+        by_id = Post.objects.select_related("topic", "topic__category").in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def search_posts(
     actor: Actor,
     *,
@@ -34,7 +62,7 @@ def search_posts(
     author: str = "",
     tag: str = "",
     solved: str = "",
-) -> QuerySet[Post]:
+) -> QuerySet[Post] | RankedPosts:
     posts = Post.objects.filter(deleted_at__isnull=True, is_hidden=False)
     if category:
         posts = posts.filter(
@@ -64,12 +92,16 @@ def search_posts(
             .order_by("-created_at")
             .values("pk")[:RANKED_CANDIDATES]
         )
-        return (
+        # One query ranks the candidates and returns their ids in order; the
+        # paginator counts them and fetches one page by id (no second pass
+        # over the candidates for a COUNT).
+        ranked = (
             policy.visible_posts(actor, Post.objects.filter(pk__in=newest))
-            .select_related("topic", "topic__category")
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-created_at")
+            .values_list("pk", flat=True)
         )
+        return RankedPosts(list(ranked))
     posts = policy.visible_posts(actor, posts).select_related(
         "topic", "topic__category"
     )
