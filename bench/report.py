@@ -9,6 +9,7 @@ counts of every measured scale are compared side by side; bench/analysis.md
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     "home",
     "category",
+    "category last page",
     "latest",
     "topic",
     "giant first page",
@@ -35,6 +37,96 @@ def _load(var: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text())
         runs[data["scale"]] = data
     return runs
+
+
+def _fanout_seconds(text: str) -> float | None:
+    match = re.search(r"fan-out: ([0-9.]+) s", text or "")
+    return float(match.group(1)) if match else None
+
+
+def targets(run: dict[str, Any], same_queries: bool) -> list[str]:
+    """The issue's targets against this run's figures."""
+    res = run["results"]
+    ceiling = res["static ceiling"]["rps"]
+
+    def ratio(name: str) -> float:
+        return res[name]["rps"] / ceiling if name in res else 0.0
+
+    def row(target: str, figure: str, met: bool) -> str:
+        return f"| {target} | {figure} | {'met' if met else '**missed**'} |"
+
+    rows = []
+    anon = [ratio("giant first page"), ratio("giant last page")]
+    rows.append(
+        row(
+            "anonymous topic page (giant first / last) ≥ 0.50 × ceiling",
+            " / ".join(f"{r:.2f}" for r in anon),
+            min(anon) >= 0.5,
+        )
+    )
+    member = [
+        ratio(f"{p} (member)") for p in ("topic", "giant first page", "giant last page")
+    ]
+    rows.append(
+        row(
+            "signed-in topic page (topic / giant first / last) ≥ 0.30 × ceiling",
+            " / ".join(f"{r:.2f}" for r in member),
+            min(member) >= 0.3,
+        )
+    )
+    spreads = {
+        name: r["p99_us"] / r["p50_us"] for name, r in res.items() if r["p50_us"]
+    }
+    worst = max(spreads, key=spreads.get) if spreads else "–"
+    rows.append(
+        row(
+            "p99 ≤ 3 × p50 on every page",
+            f"worst {spreads.get(worst, 0):.1f} ({worst})",
+            all(v <= 3 for v in spreads.values()),
+        )
+    )
+    for who in ("", " (member)"):
+        first = res.get(f"giant first page{who}")
+        last = res.get(f"giant last page{who}")
+        if first and last:
+            change = last["rps"] / first["rps"] - 1
+            rows.append(
+                row(
+                    f"last page of the giant topic within 10 % of its first{who}",
+                    f"{change:+.1%} req/s",
+                    abs(change) <= 0.10 or change > 0,
+                )
+            )
+    search = res.get("search, one client (member)")
+    if search:
+        p50 = search["p50_us"] / 1000
+        rows.append(
+            row("search p50 ≤ 50 ms (one client, uncached)", f"{p50:.1f} ms", p50 <= 50)
+        )
+    rows.append(
+        row(
+            "SQL queries per page identical at every scale",
+            "yes" if same_queries else "no",
+            same_queries,
+        )
+    )
+    fan = _fanout_seconds(run.get("fanout", ""))
+    if fan is not None:
+        rows.append(
+            row(
+                "fan-out of one reply to 10,000 watchers ≤ 5 s",
+                f"{fan:.2f} s",
+                fan <= 5,
+            )
+        )
+    return [
+        "## Targets",
+        "",
+        "| target | this run | |",
+        "|---|---:|---|",
+        *rows,
+        "",
+    ]
 
 
 def render(var: Path) -> str:
@@ -69,12 +161,14 @@ def render(var: Path) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = ["static ceiling"] + PAGES + [f"{p} (member)" for p in PAGES]
+    names.append("search, one client (member)")
     for name in names:
         r = res.get(name)
         if r is None:
             continue
         base = name.removesuffix(" (member)")
         who = "member" if name.endswith("(member)") else "anonymous"
+        base = base.replace(", one client", "")
         q = (
             run["queries"].get(base, {}).get(who, "–")
             if name != "static ceiling"
@@ -116,6 +210,7 @@ def render(var: Path) -> str:
         "```",
         "",
     ]
+    lines += targets(run, same)
     analysis = ROOT / "bench" / "analysis.md"
     if analysis.is_file():
         lines += [analysis.read_text().rstrip(), ""]

@@ -31,6 +31,7 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 DATASET = ROOT.parent / "shared" / "bench" / "dataset.py"
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
+SEARCH_ONE_CLIENT = "search, one client (member)"
 
 
 def log(message: str) -> None:
@@ -133,11 +134,15 @@ def fetch(url: str, cookie: str = "") -> bytes:
         return response.read()
 
 
-def wrk(args: argparse.Namespace, url: str, cookie: str = "") -> dict[str, Any]:
+def wrk(
+    args: argparse.Namespace, url: str, cookie: str = "", clients: int = 0
+) -> dict[str, Any]:
+    """Load *url* for args.duration seconds; *clients* (when set) replaces the
+    thread and connection counts, for a latency measurement without queueing."""
     cmd = [
         "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
+        f"-t{min(clients, args.threads) if clients else args.threads}",
+        f"-c{clients or args.connections}",
         f"-d{args.duration}s",
         "--timeout",
         "10s",
@@ -276,17 +281,19 @@ def main() -> None:
         giant_first = dict(pages)["giant first page"]
         # The ceiling: a fixed file the size of a full topic page (20 posts).
         (VAR / "ceiling.html").write_bytes(fetch(base + giant_first))
-        runs = [("static ceiling", "/bench/static-ceiling/", "")]
-        runs += [(name, url, "") for name, url in pages]
-        runs += [
-            (f"{name} (member)", url, spec["session_cookie"]) for name, url in pages
-        ]
+        cookie = spec["session_cookie"]
+        runs = [("static ceiling", "/bench/static-ceiling/", "", 0)]
+        runs += [(name, url, "", 0) for name, url in pages]
+        runs += [(f"{name} (member)", url, cookie, 0) for name, url in pages]
+        # Search latency as one reader sees it: a member's search is never
+        # served from the page cache, and one client means no queueing.
+        runs += [(SEARCH_ONE_CLIENT, dict(pages)["search"], cookie, 1)]
         if args.only:
             runs = [r for r in runs if re.search(args.only, r[0])]
-        for name, url, cookie in runs:
+        for name, url, cookie, clients in runs:
             fetch(base + url, cookie)  # warm: per-process caches, the page cache
             log(f"wrk {args.duration}s: {name} {url}")
-            results[name] = wrk(args, base + url, cookie) | {"url": url}
+            results[name] = wrk(args, base + url, cookie, clients) | {"url": url}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
