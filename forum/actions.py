@@ -33,6 +33,8 @@ from forum.limits import (
 )
 from forum.markup import MarkupError, extract_mentions, html_to_text, render_post_body
 from forum.models import (
+    BOOKMARK_NOTE_MAX_LENGTH,
+    Bookmark,
     BrandRequest,
     BrandStatus,
     Category,
@@ -477,6 +479,54 @@ def unaccept_answer(actor: User, topic: Topic) -> Topic:
         topic.is_solved = False
         emit(EventKind.ANSWER_UNACCEPTED, actor=actor, topic=topic, post=previous)
     return topic
+
+
+# --- Bookmarks (private: nothing is emitted, nobody else learns of them) -----------------------
+
+
+def clean_bookmark_note(note: str) -> str:
+    note = " ".join(note.split())
+    if len(note) > BOOKMARK_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep the note to %(n)d characters or fewer (it has %(count)d).")
+            % {"n": BOOKMARK_NOTE_MAX_LENGTH, "count": len(note)},
+            code="note",
+        )
+    return note
+
+
+def bookmark_post(user: User, post: Post, note: str | None = None) -> Bookmark:
+    """Bookmark *post* for *user*, with an optional private note.
+
+    Idempotent: bookmarking again keeps the one bookmark (and its date) and
+    replaces the note when one is given; *note* None leaves it as it is, so a
+    double-clicked Bookmark button never wipes a note.
+    """
+    policy.require(user, Perm.BOOKMARK_POST, post)
+    cleaned = None if note is None else clean_bookmark_note(note)
+    with transaction.atomic():
+        bookmark, created = Bookmark.objects.get_or_create(
+            user=user, post=post, defaults={"note": cleaned or ""}
+        )
+        if not created and cleaned is not None and bookmark.note != cleaned:
+            bookmark.note = cleaned
+            bookmark.save(update_fields=["note"])
+    return bookmark
+
+
+def remove_bookmark(user: User, post: Post) -> bool:
+    """Take a bookmark back; True when there was one.
+
+    Your own bookmark can always go, even on a post you can no longer see
+    (/bookmarks/ keeps listing it, marked). Without one, the policy answers as
+    for adding it, so a post you cannot see is a 404 rather than a quiet no.
+    """
+    own = Bookmark.objects.filter(user=user, post=post)
+    if not own.exists():
+        policy.require(user, Perm.BOOKMARK_POST, post)
+        return False
+    deleted, _detail = own.delete()
+    return deleted > 0
 
 
 # --- The brand as a peer resource -------------------------------------------------------------

@@ -423,3 +423,34 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+BOOKMARK_NOTE_MAX_LENGTH = 200
+
+
+class Bookmark(models.Model):
+    """A member's private bookmark on a post (the first post stands for the topic).
+
+    Nobody else sees it and nothing is notified; the list at /bookmarks/ shows
+    a member's bookmarks newest first.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
+    note = models.CharField(max_length=BOOKMARK_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="unique_bookmark")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at", "-id"], name="bookmark_user_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} bookmarked {self.post_id}"

@@ -356,6 +356,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 _others_post,
             ),
             RowSpec(
+                "bookmark_post",
+                gettext_lazy("Bookmark a post, with a private note"),
+                Perm.BOOKMARK_POST,
+                _others_post,
+                gettext_lazy("Bookmarks are private: nobody else sees them."),
+            ),
+            RowSpec(
                 "view_post_history",
                 gettext_lazy("Read a post's edit history"),
                 Perm.VIEW_POST_HISTORY,

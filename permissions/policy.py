@@ -37,6 +37,8 @@ class Perm(StrEnum):
     EDIT_POST = "edit_post"
     DELETE_POST = "delete_post"
     LIKE_POST = "like_post"
+    # Private bookmarks on posts; a peer action, brand representatives too.
+    BOOKMARK_POST = "bookmark_post"
     ACCEPT_ANSWER = "accept_answer"
     VIEW_POST_HISTORY = "view_post_history"
     FLAG_POST = "flag_post"
@@ -319,6 +321,17 @@ def _like_post(actor: Actor, post: Post) -> Decision:
         return deny(_("You can't like your own post."))
     if post.deleted_at is not None or post.is_hidden:
         return deny(_("This post can't be liked."))
+    return ALLOW
+
+
+def _bookmark_post(actor: Actor, post: Post) -> Decision:
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if post.deleted_at is not None:
+        return deny(_("This post was deleted."))
+    # Silenced members may still bookmark: a bookmark is private, not a post.
     return ALLOW
 
 
@@ -625,6 +638,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.EDIT_POST: _edit_post,
     Perm.DELETE_POST: _delete_post,
     Perm.LIKE_POST: _like_post,
+    Perm.BOOKMARK_POST: _bookmark_post,
     Perm.ACCEPT_ANSWER: _accept_answer,
     Perm.VIEW_POST_HISTORY: _view_post_history,
     Perm.FLAG_POST: _flag_post,

@@ -97,6 +97,7 @@ TABLE = {
     Perm.EDIT_POST: ("post", set()),  # someone else's post: nobody
     Perm.DELETE_POST: ("post", set()),
     Perm.LIKE_POST: ("post", SIGNED_IN),
+    Perm.BOOKMARK_POST: ("post", SIGNED_IN),  # private; silenced members too
     Perm.FLAG_POST: ("post", SIGNED_IN),
     Perm.HIDE_POST: ("post", MODERATORS_HERE),
     Perm.REMOVE_POST: ("post", MODERATORS_HERE),

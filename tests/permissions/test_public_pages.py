@@ -169,6 +169,7 @@ def test_matrix_brand_rep_column_allows_the_peer_resource_tools():
         "answer_brand_requests",
         "escalate_to_support",
         "set_idea_status",
+        "bookmark_post",
     ]:
         assert matrix.cell(row_key, "brand_rep").allowed is True, row_key
 
