@@ -7,9 +7,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import Exists, OuterRef
 
-from accounts.models import Brand, CommunityGroup
-from forum.models import BrandRequest, Category, Like, Post, ReadState, Tag, Topic
+from accounts.models import Brand, CommunityGroup, User
+from forum.models import (
+    Bookmark,
+    BrandRequest,
+    Category,
+    Like,
+    Post,
+    ReadState,
+    Tag,
+    Topic,
+)
 from permissions import policy
 from permissions.policy import Actor
 
@@ -182,3 +192,38 @@ def attach_tombstones(topic: Topic, posts: Sequence[Post]) -> list[ModerationAct
     for post in posts:
         post.tombstones = by_post.get(post.pk, [])
     return topic_level
+
+
+def attach_bookmarks(actor: Actor, posts: Sequence[Post]) -> None:
+    """Set `bookmarked_by_me` and `bookmark_note` on each post.
+
+    One query for the whole page when signed in, none otherwise (bookmarks are
+    private, so this belongs outside any cached part of a post).
+    """
+    notes: dict[int, str] = {}
+    if actor.is_authenticated and posts:
+        notes = dict(
+            Bookmark.objects.filter(
+                user=actor, post__in=[p.pk for p in posts]
+            ).values_list("post_id", "note")
+        )
+    for post in posts:
+        post.bookmarked_by_me = post.pk in notes
+        post.bookmark_note = notes.get(post.pk, "")
+
+
+def user_bookmarks(user: User) -> QuerySet[Bookmark]:
+    """*user*'s bookmarks, newest first, with what /bookmarks/ shows.
+
+    Each bookmark carries `post_visible`: whether the policy still lets *user*
+    see the post (a topic moved to a restricted category, hidden or deleted
+    since). Constant queries per page, whatever the number of bookmarks.
+    """
+    visible = policy.visible_posts(user, Post.objects.filter(pk=OuterRef("post_id")))
+    return (
+        Bookmark.objects.filter(user=user)
+        .select_related("post", "post__topic", "post__topic__category")
+        .defer("post__body_html", "post__body_source", "post__search_vector")
+        .annotate(post_visible=Exists(visible))
+        .order_by("-created_at", "-pk")
+    )

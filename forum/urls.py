@@ -32,11 +32,13 @@ urlpatterns = [
     path("t/<int:topic_id>/escalate/", views.escalate_view, name="escalate"),
     path("t/<int:topic_id>/idea-status/", views.idea_status_view, name="idea_status"),
     path("brand/requests/", views.brand_queue_view, name="brand_queue"),
+    path("bookmarks/", views.bookmarks_view, name="bookmarks"),
     path("p/<int:post_id>/", views.post_view, name="post"),
     path("p/<int:post_id>/edit/", views.post_edit_view, name="post_edit"),
     path("p/<int:post_id>/delete/", views.post_delete_view, name="post_delete"),
     path("p/<int:post_id>/like/", views.post_like_view, name="post_like"),
     path("p/<int:post_id>/accept/", views.post_accept_view, name="post_accept"),
+    path("p/<int:post_id>/bookmark/", views.post_bookmark_view, name="post_bookmark"),
     path("p/<int:post_id>/history/", views.post_history_view, name="post_history"),
     path("feeds/latest/", require_GET(feeds.LatestTopicsFeed()), name="feed_latest"),
     path(

@@ -10,6 +10,7 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +30,7 @@ from forum.forms import (
 )
 from forum.markup import MarkupError, render_post_body
 from forum.models import (
+    Bookmark,
     Category,
     CategoryKind,
     Escalation,
@@ -251,6 +253,7 @@ def _render_topic(
     status: int = 200,
 ) -> HttpResponse:
     posts = queries.topic_posts(request.user, topic, page)
+    queries.attach_bookmarks(request.user, posts)  # one query, signed in only
     topic_actions = queries.attach_tombstones(topic, posts)
     read_up_to = queries.read_position(request.user, topic)
     if request.user.is_authenticated and posts:
@@ -502,6 +505,89 @@ def post_accept_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
         actions.accept_answer(request.user, post)
         messages.success(request, _("Marked as the accepted answer."))
     return redirect(post.topic.get_post_url(post.number))
+
+
+# --- Bookmarks (private to each member) --------------------------------------------------------
+
+
+BOOKMARKS_PER_PAGE = 20
+
+
+@login_required
+@require_GET
+def bookmarks_view(request: AuthedHttpRequest) -> HttpResponse:
+    """My bookmarks, newest first; posts I can no longer see are marked, not shown."""
+    page = _paginate(
+        request, queries.user_bookmarks(request.user), per_page=BOOKMARKS_PER_PAGE
+    )
+    return render(request, "forum/bookmarks/index.html", {"page_obj": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_bookmark_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    """Bookmark a post or remove the bookmark (the footer toggle, with htmx or
+    as a plain form), and the small page that sets the bookmark's note."""
+    post = get_object_or_404(
+        Post.objects.select_related("topic__category__parent"), pk=post_id
+    )
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        actions.remove_bookmark(request.user, post)
+        return _bookmark_saved(request, post, None, _("Bookmark removed."))
+
+    policy.require(request.user, Perm.BOOKMARK_POST, post)
+    bookmark = Bookmark.objects.filter(user=request.user, post=post).first()
+    if request.method == "GET" and request.htmx and request.GET.get("show") == "toggle":
+        # "Cancel" on the inline note form: the footer toggle again.
+        return _bookmark_saved(request, post, bookmark, "")
+    error = ""
+    # None when the form has no note field (the toggle): the note stays as it is.
+    note = request.POST.get("note") if request.method == "POST" else None
+    if request.method == "POST":
+        try:
+            bookmark = actions.bookmark_post(request.user, post, note)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return _bookmark_saved(request, post, bookmark, _("Bookmarked."))
+    context = {
+        "post": post,
+        "bookmark": bookmark,
+        "note": bookmark.note if note is None and bookmark else note or "",
+        "error": error,
+        "next": _safe_next(request),
+    }
+    template = (
+        "forum/bookmarks/_note_form.html"
+        if request.htmx
+        else "forum/bookmarks/edit.html"
+    )
+    return render(request, template, context, status=400 if error else 200)
+
+
+def _bookmark_saved(
+    request: AuthedHttpRequest, post: Post, bookmark: Bookmark | None, message: str
+) -> HttpResponse:
+    post.bookmarked_by_me = bookmark is not None
+    post.bookmark_note = bookmark.note if bookmark else ""
+    if request.htmx:
+        return render(
+            request,
+            "forum/bookmarks/_toggle.html",
+            {"post": post, "topic": post.topic, "bookmark_swapped": True},
+        )
+    messages.success(request, message)
+    return redirect(_safe_next(request) or post.topic.get_post_url(post.number))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The local URL in ?next= / next=, else ""."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
 
 
 @require_GET

@@ -57,6 +57,7 @@ PEER_ENDPOINTS = {
     "reply",
     "preview",
     "post_like",
+    "post_bookmark",  # private to the representative; changes nobody's content
     "escalate",
     "idea_status",
     "flag_post",
