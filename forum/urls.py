@@ -38,6 +38,7 @@ urlpatterns = [
     path("p/<int:post_id>/delete/", views.post_delete_view, name="post_delete"),
     path("p/<int:post_id>/like/", views.post_like_view, name="post_like"),
     path("p/<int:post_id>/accept/", views.post_accept_view, name="post_accept"),
+    path("p/<int:post_id>/quote/", views.post_quote_view, name="post_quote"),
     path("p/<int:post_id>/bookmark/", views.post_bookmark_view, name="post_bookmark"),
     path("p/<int:post_id>/history/", views.post_history_view, name="post_history"),
     path("feeds/latest/", require_GET(feeds.LatestTopicsFeed()), name="feed_latest"),

@@ -425,6 +425,9 @@ def _reply_form_page(
     )
 
 
+QUOTE_MAX_SELECTION = 4000
+
+
 def quote_markdown(post: Post, selection: str = "") -> str:
     """Markdown quoting *post* (or the selected part of it) with attribution."""
     text = selection.strip() if selection.strip() else post.body_source.strip()
@@ -500,11 +503,34 @@ def post_accept_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     if request.POST.get("action") == "unaccept":
         actions.unaccept_answer(request.user, post.topic)
-        messages.success(request, _("The answer is no longer marked as accepted."))
+        message = _("The answer is no longer marked as accepted.")
     else:
         actions.accept_answer(request.user, post)
-        messages.success(request, _("Marked as the accepted answer."))
+        message = _("Marked as the accepted answer.")
+    if request.htmx:
+        # The accepted answer shows in several places (labels on two posts, the
+        # copy under the question, Solved in the header, every post's button):
+        # answer with the post's page, re-read, and the form swaps in its
+        # .topic-main (hx-select). See docs/decisions.md.
+        topic = _topic_or_404(request, post.topic_id)
+        page_count = queries.page_count(topic)
+        page = min(queries.page_of(post.number), page_count)
+        return _render_topic(request, topic, page, page_count)
+    messages.success(request, message)
     return redirect(post.topic.get_post_url(post.number))
+
+
+@login_required
+@require_GET
+def post_quote_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
+    """The Markdown quoting a post (?text= quotes the selected part), as plain
+    text: the topic page's Quote button puts it into the composer."""
+    post = _post_or_404(request, post_id)
+    policy.require(request.user, Perm.REPLY, post.topic)
+    if post.is_deleted or post.is_hidden:
+        raise Http404
+    text = quote_markdown(post, request.GET.get("text", "")[:QUOTE_MAX_SELECTION])
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 # --- Bookmarks (private to each member) --------------------------------------------------------

@@ -11,11 +11,14 @@
     return node && node.closest ? node.closest(selector) : null;
   }
 
-  /* --- Quote the selected part of a post ------------------------------------------
-     A Quote link (a[data-quote]) opens the reply page with the whole post quoted.
-     When the reader selected text inside that post's body, only the selection is
-     quoted (&text=…). The selection is read on mousedown, before the click on the
-     link collapses it. */
+  /* --- Quote a post, or the selected part of it -------------------------------------
+     A Quote link (a[data-quote]) opens the reply page with the whole post quoted;
+     that is all that happens without JavaScript. With it, on a page that has the
+     reply composer, the quote is fetched as Markdown (data-quote holds its URL) and
+     added to the composer where its caret is, without leaving the page. When the
+     reader selected text inside that post's body, only the selection is quoted
+     (?text=…). The selection is read on mousedown, before the click on the link
+     collapses it. */
   function selectionIn(post) {
     var body = post && post.querySelector(".post-body");
     var selection = window.getSelection ? window.getSelection() : null;
@@ -26,6 +29,51 @@
       return "";
     }
     return selection.toString().trim().slice(0, 4000);
+  }
+
+  function insertQuote(composer, quote) {
+    var value = composer.value;
+    var at = typeof composer.selectionEnd === "number" ? composer.selectionEnd : value.length;
+    var before = value.slice(0, at);
+    var after = value.slice(at);
+    if (before && !/\n\n$/.test(before)) {
+      before += /\n$/.test(before) ? "\n" : "\n\n";
+    }
+    composer.value = before + quote + after;
+    var caret = (before + quote).length;
+    composer.focus();
+    composer.setSelectionRange(caret, caret);
+    composer.dispatchEvent(new Event("input", { bubbles: true }));
+    // Bring the preview up to date (its button is an htmx trigger).
+    var form = closest(composer, "form");
+    var preview = form && form.querySelector(".composer-preview-bar button");
+    if (preview) {
+      preview.click();
+    }
+  }
+
+  function quoteIntoComposer(link, composer, text) {
+    var url = link.getAttribute("data-quote");
+    if (text) {
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "text=" + encodeURIComponent(text);
+    }
+    link.setAttribute("aria-busy", "true");
+    window
+      .fetch(url, { credentials: "same-origin", headers: { Accept: "text/plain" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (quote) {
+        link.removeAttribute("aria-busy");
+        insertQuote(composer, quote);
+      })
+      .catch(function () {
+        // The reply page quotes the same way, with a full page load.
+        window.location.href = link.href + (text ? "&text=" + encodeURIComponent(text) : "");
+      });
   }
 
   document.addEventListener(
@@ -41,14 +89,58 @@
 
   document.addEventListener("click", function (event) {
     var link = closest(event.target, "a[data-quote]");
-    if (!link || event.defaultPrevented || event.button > 0 || event.metaKey || event.ctrlKey) {
+    if (
+      !link ||
+      event.defaultPrevented ||
+      event.button > 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    ) {
       return;
     }
     var text = link.getAttribute("data-selection") || selectionIn(closest(link, ".post"));
     link.removeAttribute("data-selection");
-    if (text) {
+    var composer = document.querySelector("form[data-composer-form] textarea[name='body']");
+    if (composer && link.getAttribute("data-quote") && window.fetch) {
+      event.preventDefault();
+      quoteIntoComposer(link, composer, text);
+    } else if (text) {
       event.preventDefault();
       window.location.href = link.href + "&text=" + encodeURIComponent(text);
+    }
+  });
+
+  /* --- Accept answer ---------------------------------------------------------------
+     The accept / unaccept form swaps the page's .topic-main (labels, the copy of the
+     answer under the question, Solved); the button the member used is replaced, so
+     the focus goes to its successor, whose text says the new state. */
+  var acceptRequest = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = closest(event.detail.elt, "form[data-accept-form]");
+    var button = form && form.querySelector("button[type='submit']");
+    var post = form && closest(form, "article.post");
+    if (button) {
+      acceptRequest = { xhr: event.detail.xhr, button: button.id, post: post && post.id };
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!acceptRequest || event.detail.xhr !== acceptRequest.xhr) {
+      return;
+    }
+    var target = document.getElementById(acceptRequest.button);
+    if (!target && acceptRequest.post) {
+      target = document.getElementById(acceptRequest.post);
+      if (target) {
+        target.setAttribute("tabindex", "-1");
+      }
+    }
+    acceptRequest = null;
+    if (target) {
+      target.focus();
     }
   });
 

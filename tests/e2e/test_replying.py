@@ -32,6 +32,12 @@ def _first_words(text, count=5):
     return " ".join(text.split()[:count])
 
 
+COMPOSER_HAS_TEXT = (
+    "document.querySelector('form[data-composer-form] textarea[name=body]')"
+    ".value.length > 0"
+)
+
+
 def test_reply_quoting_a_selection_shows_the_quote_with_attribution(demo, new_page):
     question = topic("Does preinfusion on the Duo")
     opening = question.first_post
@@ -42,7 +48,11 @@ def test_reply_quoting_a_selection_shows_the_quote_with_attribution(demo, new_pa
     assert page.evaluate(SELECT_IN_FIRST_POST, words) == words
     page.locator("#post-1").get_by_role("link", name="Quote post 1").click()
 
+    # The quote lands in the topic page's own composer, which takes the focus.
+    page.wait_for_function(COMPOSER_HAS_TEXT)
+    assert page.url.endswith(question.get_absolute_url())
     composer = page.get_by_label("Your reply")
+    assert page.evaluate("document.activeElement.name") == "body"
     quoted = composer.input_value()
     assert quoted.startswith(f"> [{opening.author_name} wrote](")
     assert f"> {words}" in quoted
@@ -51,8 +61,8 @@ def test_reply_quoting_a_selection_shows_the_quote_with_attribution(demo, new_pa
     composer.type("Agreed: the ramp matters more than the pressure.")
     page.get_by_role("button", name="Post reply").click()
 
-    page.wait_for_url(f"**{question.get_absolute_url()}*")
-    reply = page.locator("article.post").last
+    reply = page.locator("article.post", has_text="Agreed: the ramp matters")
+    reply.wait_for()
     quote = reply.locator(".post-body blockquote")
     assert f"{opening.author_name} wrote" in quote.inner_text()
     assert words in quote.inner_text()
@@ -97,3 +107,42 @@ def test_like_and_reply_work_without_javascript(demo, new_page):
     page.get_by_label("Your reply").fill("No JavaScript here, and it still posts.")
     page.get_by_role("button", name="Post reply").click()
     page.locator("article.post", has_text="No JavaScript here").wait_for()
+
+
+def test_quoting_two_posts_adds_both_to_the_composer_in_place(demo, new_page):
+    question = topic("Does preinfusion on the Duo")
+    second = question.posts.get(number=2)
+    page = new_page(demo["kwame"])
+    page.goto(question.get_absolute_url())
+    composer = page.get_by_label("Your reply")
+    composer.fill("Two good points here.")
+
+    page.locator("#post-1").get_by_role("link", name="Quote post 1").click()
+    page.wait_for_function(
+        "document.querySelector('textarea[name=body]').value.includes('wrote](')"
+    )
+    page.locator("#post-2").get_by_role("link", name="Quote post 2").click()
+    page.wait_for_function(
+        f"document.querySelector('textarea[name=body]').value"
+        f".includes('{second.author_name} wrote')"
+    )
+
+    text = composer.input_value()
+    assert text.startswith("Two good points here.\n\n> [")
+    assert text.index(question.first_post.author_name + " wrote") < text.index(
+        second.author_name + " wrote"
+    )
+    assert page.url.endswith(question.get_absolute_url())
+    # The preview follows the composer.
+    page.locator("#preview-reply blockquote").first.wait_for()
+
+
+def test_quote_without_javascript_opens_the_reply_page(demo, new_page):
+    question = topic("Does preinfusion on the Duo")
+    page = new_page(demo["kwame"], javascript=False)
+    page.goto(question.get_absolute_url())
+
+    page.locator("#post-1").get_by_role("link", name="Quote post 1").click()
+
+    page.wait_for_url("**/reply/?quote=*")
+    assert "wrote](" in page.get_by_label("Your reply").input_value()
