@@ -144,6 +144,29 @@
     }
   });
 
+  /* --- The member's menu in a narrow header (details[data-nav-menu]) -----------------
+     It opens and closes without scripts; with them, Escape and a click elsewhere
+     close it too, Escape handing the focus back to its summary. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var menu = closest(event.target, "details[data-nav-menu][open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var menus = document.querySelectorAll("details[data-nav-menu][open]");
+    for (var i = 0; i < menus.length; i++) {
+      if (!menus[i].contains(event.target)) {
+        menus[i].open = false;
+      }
+    }
+  });
+
   /* --- htmx ----------------------------------------------------------------------- */
 
   // A composer that fails validation (400) gets the server's form back, errors and

@@ -451,6 +451,14 @@ def test_bookmarks_page_removes_and_comes_back(client, member, post):
     assert b"No bookmarks yet." in response.content
 
 
+def test_bookmarks_page_is_linked_from_the_member_menu(client, member):
+    client.force_login(member)
+
+    html = client.get(reverse("forum:home")).content.decode()
+
+    assert html.count(f'href="{reverse("forum:bookmarks")}"') == 2  # wide and narrow
+
+
 def _list_queries(client, page: int = 1) -> int:
     url = reverse("forum:bookmarks") + f"?page={page}"
     client.get(url)
