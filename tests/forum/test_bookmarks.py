@@ -456,7 +456,7 @@ def test_bookmarks_page_is_linked_from_the_member_menu(client, member):
 
     html = client.get(reverse("forum:home")).content.decode()
 
-    assert html.count(f'href="{reverse("forum:bookmarks")}"') == 2  # wide and narrow
+    assert html.count(f'href="{reverse("forum:bookmarks")}"') == 1
 
 
 def _list_queries(client, page: int = 1) -> int:
