@@ -4,7 +4,9 @@ either theme."""
 import json
 
 import pytest
+from django.urls import reverse
 
+from forum import actions
 from tests.e2e.conftest import AXE_JS
 from tests.e2e.support import assert_dark, topic
 
@@ -31,6 +33,8 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
             f"{AXE_JS} is missing: run `npm ci --prefix tests/e2e` (make e2e does)"
         )
     question = topic("Does preinfusion on the Duo")
+    bookmarked = question.posts.get(number=2)
+    actions.bookmark_post(demo["member"], bookmarked, "Worth a second read")
     member = new_page(demo["member"], color_scheme=scheme)
     visitor = new_page(color_scheme=scheme)
     pages = [
@@ -39,6 +43,8 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (member, question.get_absolute_url()),
         (member, "/u/member/"),
         (member, "/notifications/"),
+        (member, "/bookmarks/"),
+        (member, reverse("forum:post_bookmark", args=[bookmarked.pk])),
         (member, "/moderation/log/"),
         (visitor, "/accounts/signup/"),
         (visitor, question.get_absolute_url()),
