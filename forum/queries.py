@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import Exists, OuterRef
 
 from accounts.models import Brand, CommunityGroup, User
@@ -112,13 +112,6 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     posts = list(
         Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
         .select_related("author", "author_brand", "reply_to")
-        # Group flair on each post: one query for the whole page.
-        .prefetch_related(
-            Prefetch(
-                "author__community_groups",
-                queryset=CommunityGroup.objects.exclude(flair="").only("name", "flair"),
-            )
-        )
         .order_by("number")
     )
     liked: set[int] = set()
@@ -134,6 +127,21 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
         post.topic = topic
         post.liked_by_me = post.pk in liked
     return posts
+
+
+def prefetch_flair(posts: Sequence[Post]) -> None:
+    """Group flair of each post's author: one query for all of *posts*.
+
+    Only the cached part of a post shows flair (forum/fragments.py), so only
+    the posts that missed the cache need it.
+    """
+    prefetch_related_objects(
+        list(posts),
+        Prefetch(
+            "author__community_groups",
+            queryset=CommunityGroup.objects.exclude(flair="").only("name", "flair"),
+        ),
+    )
 
 
 def read_position(actor: Actor, topic: Topic) -> int:

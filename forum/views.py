@@ -10,13 +10,14 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Brand
 from accounts.typing import AuthedHttpRequest
-from forum import actions, queries, search
+from forum import actions, fragments, queries, search
 from forum.cache import cache_anonymous_page
 from forum.forms import (
     AskBrandForm,
@@ -255,8 +256,9 @@ def _render_topic(
     posts = queries.topic_posts(request.user, topic, page)
     queries.attach_bookmarks(request.user, posts)  # one query, signed in only
     topic_actions = queries.attach_tombstones(topic, posts)
+    fragments.attach_post_content(topic, posts)
     read_up_to = queries.read_position(request.user, topic)
-    if request.user.is_authenticated and posts:
+    if request.user.is_authenticated and posts and posts[-1].number > read_up_to:
         actions.mark_read(request.user, topic, posts[-1].number)
     first_post = posts[0] if posts and posts[0].number == 1 else None
     reply_check = policy.check(request.user, Perm.REPLY, topic)
@@ -285,7 +287,8 @@ def _render_topic(
             "my_escalations": [
                 e for e in escalations if e.member_id and e.member_id == request.user.pk
             ],
-            "brands": queries.brands(),
+            # Read only when the template offers to ask a brand.
+            "brands": SimpleLazyObject(lambda: list(queries.brands())),
             "idea_statuses": IdeaStatus.choices,
             "watch_level": _watch_level(
                 request, TopicWatch.objects.filter(topic=topic)
