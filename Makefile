@@ -77,3 +77,10 @@ BENCH_DURATION ?= 10
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py --scale $(SCALE) --duration $(BENCH_DURATION)
+
+# Where one page's time goes under load (py-spy over the gunicorn workers);
+# needs the database `make bench` imported. PAGE is a name from its table.
+PAGE ?= topic (member)
+.PHONY: bench-profile
+bench-profile: install
+	$(BIN)/python bench/profile.py --scale $(SCALE) --page "$(PAGE)"

@@ -32,6 +32,20 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "forum/topic/_post_content.html"
 
 
+def _load_text(posts: Sequence[Post]) -> None:
+    """Read the rendered text of *posts* in one query where it was deferred."""
+    deferred = [post for post in posts if "body_html" in post.get_deferred_fields()]
+    if not deferred:
+        return
+    bodies = dict(
+        Post.objects.filter(pk__in=[post.pk for post in deferred]).values_list(
+            "pk", "body_html"
+        )
+    )
+    for post in deferred:
+        post.body_html = bodies.get(post.pk, "")
+
+
 def _key(language: str, post: Post) -> str:
     return f"post-frag:v2:{language}:{post.pk}"
 
@@ -67,6 +81,7 @@ def attach_post_content(topic: Topic, posts: Sequence[Post]) -> None:
     missed = [post for post in posts if keys.get(post.pk) not in hits]
     if missed:
         queries.prefetch_flair(missed)
+        _load_text(missed)
     rendered: dict[str, tuple[int, str]] = {}
     for post in posts:
         key = keys.get(post.pk, "")

@@ -104,6 +104,9 @@ def page_of(number: int) -> int:
     return max(1, -(-number // POSTS_PER_PAGE))
 
 
+POST_TEXT_FIELDS = ("body_source", "body_html", "body_text", "search_vector")
+
+
 def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     """Posts on one page of a topic: a range of post numbers, so the last page
     costs what the first does."""
@@ -112,6 +115,9 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     posts = list(
         Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
         .select_related("author", "author_brand", "reply_to")
+        # The text is in the cached fragment (forum/fragments.py reads it for
+        # misses); the replied-to post is only a number and a name.
+        .defer(*POST_TEXT_FIELDS, *(f"reply_to__{f}" for f in POST_TEXT_FIELDS))
         .order_by("number")
     )
     liked: set[int] = set()

@@ -72,6 +72,10 @@ def _topic_or_404(
 ) -> Topic:
     topics = Topic.objects.select_related(
         "category", "category__parent", "accepted_post"
+    ).defer(  # the accepted answer shows its rendered text only
+        "accepted_post__body_source",
+        "accepted_post__body_text",
+        "accepted_post__search_vector",
     )
     topic = get_object_or_404(topics, pk=topic_id)
     if follow_merge and topic.merged_into_id is not None:
