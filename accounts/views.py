@@ -9,9 +9,11 @@ from accounts import actions
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
+from forum.cache import cache_anonymous_page
 
 
 @require_GET
+@cache_anonymous_page
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
     profile = get_object_or_404(User, username=username, is_active=True)
     return render(request, "accounts/profile/index.html", {"profile": profile})

@@ -162,12 +162,13 @@ def _on_change(sender: type, instance: Any = None, **kwargs: Any) -> None:
 
 
 def _connect_signals() -> None:
-    from accounts.models import User
+    from accounts.models import Brand, CommunityGroup, GroupMembership, User
     from forum.models import Category, Like, Tag
 
     # Topics and posts change only in actions, which emit; these change
-    # without an event (an unlike, a profile edit, the admin).
-    for model in (Category, Tag, Like, User):
+    # without an event (an unlike, a profile edit, group flair, a brand's
+    # name, the admin).
+    for model in (Category, Tag, Like, User, CommunityGroup, GroupMembership, Brand):
         uid = f"forum.cache:{model.__name__}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")

@@ -204,6 +204,7 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_anonymous_page
 def tag_view(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     page = _paginate(

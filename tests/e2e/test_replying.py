@@ -52,7 +52,9 @@ def test_reply_quoting_a_selection_shows_the_quote_with_attribution(demo, new_pa
     page.wait_for_function(COMPOSER_HAS_TEXT)
     assert page.url.endswith(question.get_absolute_url())
     composer = page.get_by_label("Your reply")
-    assert page.evaluate("document.activeElement.name") == "body"
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'body'"
+    )
     quoted = composer.input_value()
     assert quoted.startswith(f"> [{opening.author_name} wrote](")
     assert f"> {words}" in quoted

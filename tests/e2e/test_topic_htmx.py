@@ -55,11 +55,16 @@ def test_bookmark_a_post_with_htmx_and_find_it_on_the_bookmarks_page(demo, new_p
     toggle = second.get_by_role("button", name="Remove bookmark post 2")
     toggle.wait_for()
     assert toggle.get_attribute("aria-pressed") == "true"
-    assert page.evaluate("document.activeElement.id").startswith("bookmark-button-")
+    # Focus moves once htmx has settled the swap: wait for it, don't race it.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id.startsWith('bookmark-button-')"
+    )
     second.get_by_role("link", name="Add note to your bookmark of post 2").click()
     note = second.get_by_label("Note for your bookmark of post 2 (optional)")
     note.wait_for()
-    assert page.evaluate("document.activeElement.name") == "note"
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'note'"
+    )
     note.fill("x" * 201)
     second.get_by_role("button", name="Save note").click()
     second.get_by_text("Keep the note to 200 characters or fewer").wait_for()
@@ -116,7 +121,9 @@ def test_asker_accepts_and_unaccepts_an_answer_without_a_reload(demo, new_page):
     unaccept.wait_for()
     assert "Solved" in header.inner_text()
     assert "Accepted answer" in post.locator(".post-header").inner_text()
-    assert page.evaluate("document.activeElement.id") == f"accept-button-{answer.pk}"
+    page.wait_for_function(
+        f"document.activeElement && document.activeElement.id === 'accept-button-{answer.pk}'"
+    )
     if answer.number != 2:
         page.locator(".accepted-answer").wait_for()
     assert _still_same_document(page)

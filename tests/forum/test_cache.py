@@ -110,3 +110,37 @@ def test_cache_can_be_turned_off(topic, settings):
     _get(topic.get_absolute_url())
 
     assert "X-Hearth-Cache" not in _get(topic.get_absolute_url())
+
+
+def test_profile_is_cached_and_a_profile_edit_shows_at_once(member, committed):
+    from accounts import actions as account_actions
+
+    url = member.get_absolute_url()
+    assert _get(url)["X-Hearth-Cache"] == "miss"
+    assert _get(url)["X-Hearth-Cache"] == "hit"
+
+    with committed():
+        account_actions.update_profile(
+            member, member, display_name="Alice Espresso", bio="Lever machines."
+        )
+
+    response = _get(url)
+    assert response["X-Hearth-Cache"] == "miss"
+    assert b"Lever machines." in response.content
+
+
+def test_new_group_flair_reaches_cached_topic_pages(post, other_member, committed):
+    from accounts.models import CommunityGroup, GroupMembership
+
+    url = post.topic.get_absolute_url()
+    assert b"Home roaster" not in _get(url).content
+
+    with committed():
+        group = CommunityGroup.objects.create(
+            name="Roasters", slug="roasters", flair="Home roaster"
+        )
+        GroupMembership.objects.create(group=group, user=other_member)
+
+    response = _get(url)
+    assert response["X-Hearth-Cache"] == "miss"
+    assert b"Home roaster" in response.content
