@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
-from django.db.models.expressions import Exists, OuterRef
+from django.db.models.expressions import Exists, OuterRef, Subquery
 
 from accounts.models import Brand, CommunityGroup, User
 from forum.models import (
@@ -109,10 +109,12 @@ POST_TEXT_FIELDS = ("body_source", "body_html", "body_text", "search_vector")
 
 def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     """Posts on one page of a topic: a range of post numbers, so the last page
-    costs what the first does."""
+    costs what the first does. For a signed-in reader each post also carries
+    `liked_by_me`, `bookmarked_by_me` and `bookmark_note`, read in the same
+    query."""
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = page * POSTS_PER_PAGE
-    posts = list(
+    posts_qs = (
         Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
         .select_related("author", "author_brand", "reply_to")
         # The text is in the cached fragment (forum/fragments.py reads it for
@@ -120,18 +122,24 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
         .defer(*POST_TEXT_FIELDS, *(f"reply_to__{f}" for f in POST_TEXT_FIELDS))
         .order_by("number")
     )
-    liked: set[int] = set()
-    if actor.is_authenticated and posts:
-        liked = set(
-            Like.objects.filter(user=actor, post__in=[p.pk for p in posts]).values_list(
-                "post_id", flat=True
-            )
+    if actor.is_authenticated:
+        mine = {"user": actor, "post": OuterRef("pk")}
+        posts_qs = posts_qs.annotate(
+            liked_by_me=Exists(Like.objects.filter(**mine)),
+            my_bookmark_note=Subquery(
+                Bookmark.objects.filter(**mine).values("note")[:1]
+            ),
         )
+    posts = list(posts_qs)
     for post in posts:
         # Share the topic (and its category) already loaded, so templates and
         # policy checks on each post run no query.
         post.topic = topic
-        post.liked_by_me = post.pk in liked
+        if not actor.is_authenticated:
+            post.liked_by_me = False
+            post.my_bookmark_note = None
+        post.bookmarked_by_me = post.my_bookmark_note is not None
+        post.bookmark_note = post.my_bookmark_note or ""
     return posts
 
 
@@ -157,6 +165,30 @@ def read_position(actor: Actor, topic: Topic) -> int:
         "last_read_number", flat=True
     )
     return next(iter(state), 0)
+
+
+def reader_state(actor: Actor, topic: Topic) -> tuple[int, int | None]:
+    """(the reader's read position, their chosen watch level or None) in one
+    query; (0, None) for visitors."""
+    from notifications.models import TopicWatch
+
+    if not actor.is_authenticated:
+        return 0, None
+    mine = {"user": actor, "topic": OuterRef("pk")}
+    row = (
+        Topic.objects.filter(pk=topic.pk)
+        .annotate(
+            read=Subquery(
+                ReadState.objects.filter(**mine).values("last_read_number")[:1]
+            ),
+            watch=Subquery(TopicWatch.objects.filter(**mine).values("level")[:1]),
+        )
+        .values_list("read", "watch")
+        .first()
+    )
+    if row is None:
+        return 0, None
+    return row[0] or 0, row[1]
 
 
 def page_query(params: dict[str, Any]) -> str:
@@ -206,24 +238,6 @@ def attach_tombstones(topic: Topic, posts: Sequence[Post]) -> list[ModerationAct
     for post in posts:
         post.tombstones = by_post.get(post.pk, [])
     return topic_level
-
-
-def attach_bookmarks(actor: Actor, posts: Sequence[Post]) -> None:
-    """Set `bookmarked_by_me` and `bookmark_note` on each post.
-
-    One query for the whole page when signed in, none otherwise (bookmarks are
-    private, so this belongs outside any cached part of a post).
-    """
-    notes: dict[int, str] = {}
-    if actor.is_authenticated and posts:
-        notes = dict(
-            Bookmark.objects.filter(
-                user=actor, post__in=[p.pk for p in posts]
-            ).values_list("post_id", "note")
-        )
-    for post in posts:
-        post.bookmarked_by_me = post.pk in notes
-        post.bookmark_note = notes.get(post.pk, "")
 
 
 def user_bookmarks(user: User) -> QuerySet[Bookmark]:

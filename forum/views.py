@@ -42,7 +42,7 @@ from forum.models import (
     Topic,
 )
 from forum.revisions import revision_diffs
-from notifications.models import CategoryWatch, TopicWatch
+from notifications.models import CategoryWatch
 from permissions import policy
 from permissions.policy import Perm
 
@@ -259,10 +259,9 @@ def _render_topic(
     status: int = 200,
 ) -> HttpResponse:
     posts = queries.topic_posts(request.user, topic, page)
-    queries.attach_bookmarks(request.user, posts)  # one query, signed in only
     topic_actions = queries.attach_tombstones(topic, posts)
     fragments.attach_post_content(topic, posts)
-    read_up_to = queries.read_position(request.user, topic)
+    read_up_to, watch_level = queries.reader_state(request.user, topic)
     if request.user.is_authenticated and posts and posts[-1].number > read_up_to:
         actions.mark_read(request.user, topic, posts[-1].number)
     first_post = posts[0] if posts and posts[0].number == 1 else None
@@ -295,9 +294,7 @@ def _render_topic(
             # Read only when the template offers to ask a brand.
             "brands": SimpleLazyObject(lambda: list(queries.brands())),
             "idea_statuses": IdeaStatus.choices,
-            "watch_level": _watch_level(
-                request, TopicWatch.objects.filter(topic=topic)
-            ),
+            "watch_level": watch_level,
         },
         status=status,
     )
