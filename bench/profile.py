@@ -35,6 +35,7 @@ from bench.run import (  # noqa: E402
     fetch,
     log,
     run,
+    start_gunicorn,
     wait_for,
 )
 
@@ -96,21 +97,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     slug = re.sub(r"\W+", "-", args.page).strip("-")
     raw = VAR / f"profile-{slug}.txt"
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = start_gunicorn(args.port, args.workers, env, subprocess.DEVNULL)
     try:
         wait_for(f"{base}/healthz")
         for _ in range(5):

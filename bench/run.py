@@ -116,6 +116,30 @@ def ensure_database(
     return time.perf_counter() - started
 
 
+def start_gunicorn(
+    port: int, workers: int, env: dict[str, str], output: Any
+) -> subprocess.Popen[bytes]:
+    """Hearth under gunicorn on 127.0.0.1:*port*, in a session of its own so
+    that the caller can stop it and its workers with one killpg."""
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -257,23 +281,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     log(f"starting gunicorn ({args.workers} workers) on {base}")
     gunicorn_log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--access-logfile",
-            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=gunicorn_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    server = start_gunicorn(args.port, args.workers, env, gunicorn_log)
     results: dict[str, dict[str, Any]] = {}
     try:
         wait_for(f"{base}/healthz")
