@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -9,6 +12,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import PostRole
+
+if TYPE_CHECKING:
+    from django.forms import Form
+
+    from moderation.models import ModerationAction
 
 
 class CategoryKind(models.TextChoices):
@@ -50,6 +58,13 @@ class Category(models.Model):
         "Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_posted_at = models.DateTimeField(null=True, blank=True)
+
+    # Set on the instances that forum.queries and the views hand to templates; not columns.
+    visible_children: list[Category]
+    total_topics: int
+    total_posts: int
+    latest_topic: Topic | None
+    latest_at: datetime | None
 
     class Meta:
         ordering = ["position", "name"]
@@ -162,6 +177,11 @@ class Topic(models.Model):
     )
     is_solved = models.BooleanField(default=False)
 
+    # Set on the instances that forum.queries and the views hand to templates; not columns.
+    unread_count: int
+    is_new: bool
+    last_read_number: int
+
     class Meta:
         ordering = ["-is_pinned", "-last_posted_at"]
         indexes = [
@@ -181,7 +201,7 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slugify(self.title)[:160] or "topic"
         super().save(*args, **kwargs)
@@ -249,6 +269,19 @@ class Post(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     removal_kind = models.CharField(max_length=12, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # Set on the instances that forum.queries and the views hand to templates; not columns.
+    liked_by_me: bool
+    my_bookmark_note: str | None
+    bookmarked_by_me: bool
+    bookmark_note: str
+    tombstones: list[ModerationAction]
+    content_html: str
+    snippet: str
+    title_html: str
+    excerpt: str
+    brand_flagged: bool
+    decide_form: Form | None
 
     class Meta:
         ordering = ["topic", "number"]
@@ -441,6 +474,9 @@ class Bookmark(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
     note = models.CharField(max_length=BOOKMARK_NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Annotated by forum.queries.user_bookmarks(); not a column.
+    post_visible: bool
 
     class Meta:
         constraints = [

@@ -124,7 +124,9 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     )
     if actor.is_authenticated:
         mine = {"user": actor, "post": OuterRef("pk")}
-        posts_qs = posts_qs.annotate(
+        # Post declares both (anonymous readers get them set below); the
+        # django-stubs plugin calls the annotation a redefinition.
+        posts_qs = posts_qs.annotate(  # type: ignore[no-redef]
             liked_by_me=Exists(Like.objects.filter(**mine)),
             my_bookmark_note=Subquery(
                 Bookmark.objects.filter(**mine).values("note")[:1]
@@ -207,7 +209,12 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
     """Open requests the actor can answer, oldest first, in visible topics only."""
     requests = BrandRequest.objects.filter(answered_at__isnull=True)
     if policy.is_brand_rep(actor):
-        requests = requests.filter(brand_id=actor.brand_id)
+        # A representative without a brand has no requests to answer.
+        requests = (
+            requests.filter(brand_id=actor.brand_id)
+            if actor.brand_id is not None
+            else requests.none()
+        )
     visible = policy.visible_topics(actor, Topic.objects.all())
     return (
         requests.filter(topic__in=visible)
@@ -252,6 +259,7 @@ def user_bookmarks(user: User) -> QuerySet[Bookmark]:
         Bookmark.objects.filter(user=user)
         .select_related("post", "post__topic", "post__topic__category")
         .defer("post__body_html", "post__body_source", "post__search_vector")
-        .annotate(post_visible=Exists(visible))
+        # Bookmark declares post_visible; the django-stubs plugin calls it a redefinition.
+        .annotate(post_visible=Exists(visible))  # type: ignore[no-redef]
         .order_by("-created_at", "-pk")
     )

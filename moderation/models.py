@@ -1,8 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.forms import Form
+
+    from forum.models import Topic
 
 
 class ModeratorAssignment(models.Model):
@@ -39,7 +48,7 @@ class ModeratorAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} moderates {self.category}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Refused at the model layer too, so no path (admin, shell, import)
         # can make a brand representative a moderator.
         self.clean()
@@ -226,6 +235,11 @@ class ModerationAction(models.Model):
     created_at = models.DateTimeField(db_index=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
 
+    # Set by moderation.views.public on the actions of the public log; not columns.
+    concerns_topic: bool
+    target_topic: Topic | None
+    the_appeal: Appeal | None
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -268,6 +282,9 @@ class Appeal(models.Model):
     decided_by_alias = models.CharField(max_length=40, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+
+    # Set by the appeals queue view on each appeal it shows; not a column.
+    form: Form | None
 
     class Meta:
         ordering = ["created_at"]
