@@ -1,5 +1,7 @@
 """State changes for accounts. Views, the admin and commands call these."""
 
+from __future__ import annotations
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,7 +23,7 @@ def update_profile(
     *,
     display_name: str,
     bio: str,
-    avatar: ContentFile | None = None,
+    avatar: ContentFile[bytes] | None = None,
     remove_avatar: bool = False,
 ) -> User:
     """Change *user*'s public profile. Only the person themself may do it.

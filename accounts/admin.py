@@ -7,15 +7,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import actions
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
+from accounts.typing import signed_in_user
 
 
-class UserChangeForm(BaseUserAdmin.form):  # type: ignore[name-defined,misc]
+class UserChangeForm(BaseUserChangeForm):
     new_trust_level = forms.TypedChoiceField(
         label="Set trust level by hand",
         choices=[("", "— keep —"), *TrustLevel.choices],
@@ -44,7 +46,8 @@ class UserChangeForm(BaseUserAdmin.form):  # type: ignore[name-defined,misc]
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_trust_level") is not None and not data.get("trust_reason"):
             self.add_error("trust_reason", "Give a reason for setting the trust level.")
         brand = data.get("new_brand")
@@ -91,7 +94,7 @@ class UserAdmin(BaseUserAdmin):
         "trust_level_locked",
     )
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             "Hearth profile",
             {"fields": ("display_name", "bio", "avatar")},
@@ -121,7 +124,7 @@ class UserAdmin(BaseUserAdmin):
     ) -> None:
         super().save_model(request, obj, form, change)
         data = form.cleaned_data
-        actor = request.user
+        actor = signed_in_user(request)
         try:
             if data.get("new_brand") is not None:
                 actions.verify_brand_rep(

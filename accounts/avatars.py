@@ -4,6 +4,8 @@ Re-encoding drops whatever the upload carried besides pixels (metadata,
 trailing payloads) and gives every avatar the same small square size.
 """
 
+from __future__ import annotations
+
 from io import BytesIO
 
 from django.conf import settings
@@ -18,7 +20,7 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 MAX_SOURCE_PIXELS = 40_000_000  # well above any camera, far below a decompression bomb
 
 
-def process_avatar(upload: UploadedFile) -> ContentFile:
+def process_avatar(upload: UploadedFile) -> ContentFile[bytes]:
     """Return *upload* cropped to a centred square and resized, as PNG.
 
     Raises ValidationError with a message for the person uploading when the
@@ -38,10 +40,9 @@ def process_avatar(upload: UploadedFile) -> ContentFile:
             if width * height > MAX_SOURCE_PIXELS:
                 raise ValidationError(_("That image has too many pixels."))
             image.seek(0)  # first frame of an animation
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGBA")
+            upright = ImageOps.exif_transpose(image).convert("RGBA")
             side = settings.FORUM_AVATAR_SIZE
-            square = ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)
+            square = ImageOps.fit(upright, (side, side), Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise ValidationError(
             _("That file is not an image we can read. Upload a JPEG, PNG, GIF or WebP.")

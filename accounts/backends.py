@@ -69,7 +69,7 @@ class HearthAuthenticationBackend(AuthenticationBackend):
             return None
         return user if super().user_can_authenticate(user) else None
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, **credentials: Any
     ) -> User | None:
         self._suspended: User | None = None
@@ -80,7 +80,7 @@ class HearthAuthenticationBackend(AuthenticationBackend):
                 suspension_message(self._suspended.suspended_until),
                 fail_silently=True,
             )
-        return user  # type: ignore[return-value]
+        return user
 
     def _check_password(self, user: Any, password: str) -> Any:
         result = super()._check_password(user, password)

@@ -1,11 +1,18 @@
+from __future__ import annotations
+
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.files.base import ContentFile
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.avatars import process_avatar
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _has_control_characters(value: str) -> bool:
@@ -58,7 +65,7 @@ class HoneypotField(forms.CharField):
     """A field people never see (hidden by CSS, skipped by keyboard) and bots
     fill in. Anything typed there rejects the form."""
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             label=gettext_lazy("Leave this field empty"),
             required=False,
@@ -77,5 +84,5 @@ class HoneypotSignupForm(forms.Form):
             raise forms.ValidationError(_("Your sign-up could not be accepted."))
         return ""
 
-    def signup(self, request, user) -> None:  # type: ignore[no-untyped-def]
+    def signup(self, request: HttpRequest, user: User) -> None:
         """Nothing to add: allauth saves the account."""

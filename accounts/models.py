@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -104,7 +105,7 @@ class User(AbstractUser):
                 )
             )
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.role == Role.BRAND_REP:
             # The same refusal at the model layer: no path (admin, shell,
             # command) can make a moderator or admin a representative.
@@ -204,7 +205,7 @@ class CommunityGroup(models.Model):
         blank=True,
         help_text=_("Short text label shown on members' posts."),
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, GroupMembership] = models.ManyToManyField(
         "User", through="GroupMembership", related_name="community_groups"
     )
 

@@ -77,7 +77,7 @@ def targets(run: dict[str, Any], same_queries: bool) -> list[str]:
     spreads = {
         name: r["p99_us"] / r["p50_us"] for name, r in res.items() if r["p50_us"]
     }
-    worst = max(spreads, key=spreads.get) if spreads else "–"
+    worst = max(spreads, key=spreads.__getitem__) if spreads else "–"
     rows.append(
         row(
             "p99 ≤ 3 × p50 on every page",

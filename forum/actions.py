@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -174,7 +175,9 @@ def _quoted_post_ids(body: str) -> list[int]:
 def _update_search_vector(post: Post, title: str = "") -> None:
     if connection.vendor != "postgresql":
         return  # SQLite searches with LIKE; see forum.search
-    vector = SearchVector("body_text", weight="B", config="english")
+    vector: SearchVector | CombinedExpression = SearchVector(
+        "body_text", weight="B", config="english"
+    )
     if title:
         vector = SearchVector(Value(title), weight="A", config="english") + vector
     Post.objects.filter(pk=post.pk).update(search_vector=vector)
@@ -566,6 +569,8 @@ def ask_brand(
 
 
 def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -> None:
+    if rep.brand_id is None:  # no brand, no requests of its own to answer
+        return
     open_requests = BrandRequest.objects.filter(
         topic=topic, brand_id=rep.brand_id, answered_at__isnull=True
     )

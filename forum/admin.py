@@ -2,7 +2,14 @@
 admin: nobody edits someone else's words, and moderation happens through
 the moderation actions, in the open."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import ForeignKey
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
 
 from forum.models import Category, Tag
 
@@ -22,7 +29,9 @@ class CategoryAdmin(admin.ModelAdmin):
     readonly_fields = ("topic_count", "post_count", "last_topic", "last_posted_at")
     ordering = ("position", "name")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
         if db_field.name == "parent":
             # One level of subcategories.
             kwargs["queryset"] = Category.objects.filter(parent__isnull=True)

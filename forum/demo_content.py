@@ -10,6 +10,8 @@ indentation never turns prose into code blocks.
 
 from __future__ import annotations
 
+from typing import Any
+
 COMMUNITY_NAME = "Home Espresso Commons"
 
 BRAND = {
@@ -131,7 +133,7 @@ PEOPLE = [
     },
 ]
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     {
         "slug": "announcements",
         "name": "Announcements",
@@ -278,7 +280,7 @@ CATEGORIES = [
     },
 ]
 
-GROUPS = [
+GROUPS: list[dict[str, Any]] = [
     {
         "slug": "beta-testers",
         "name": "Beta testers",
@@ -307,7 +309,7 @@ GROUPS = [
     },
 ]
 
-TOPICS = [
+TOPICS: list[dict[str, Any]] = [
     # ------------------------------------------------------------------
     # Announcements
     # ------------------------------------------------------------------

@@ -3,8 +3,11 @@ a feed reader has no session, so feeds show only what anyone may read."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -31,16 +34,16 @@ class _TopicsFeed(Feed):
     def item_link(self, item: Topic) -> str:
         return item.get_absolute_url()
 
-    def item_pubdate(self, item: Topic):  # type: ignore[no-untyped-def]
+    def item_pubdate(self, item: Topic) -> datetime:
         return item.created_at
 
-    def item_updateddate(self, item: Topic):  # type: ignore[no-untyped-def]
+    def item_updateddate(self, item: Topic) -> datetime:
         return item.last_posted_at
 
     def item_author_name(self, item: Topic) -> str:
         return item.author_name
 
-    def _topics(self, topics):  # type: ignore[no-untyped-def]
+    def _topics(self, topics: QuerySet[Topic]) -> list[Topic]:
         return list(
             policy.visible_topics(ANONYMOUS, topics)
             .select_related("first_post")
@@ -60,7 +63,7 @@ class LatestTopicsFeed(_TopicsFeed):
 
 
 class CategoryFeed(_TopicsFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Category:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, slug: str) -> Category:
         category = get_object_or_404(
             Category.objects.select_related("parent"), slug=slug
         )
@@ -82,7 +85,7 @@ class CategoryFeed(_TopicsFeed):
 class TopicFeed(Feed):
     feed_type = Atom1Feed
 
-    def get_object(self, request: HttpRequest, topic_id: int) -> Topic:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, topic_id: int) -> Topic:
         topic = get_object_or_404(
             Topic.objects.select_related("category__parent"), pk=topic_id
         )
@@ -111,7 +114,7 @@ class TopicFeed(Feed):
     def item_link(self, item: Post) -> str:
         return item.topic.get_post_url(item.number)
 
-    def item_pubdate(self, item: Post):  # type: ignore[no-untyped-def]
+    def item_pubdate(self, item: Post) -> datetime:
         return item.created_at
 
     def item_author_name(self, item: Post) -> str:

@@ -57,6 +57,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from io import TextIOBase
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -236,7 +237,7 @@ class Importer:
         batch_size: int = 2000,
         workers: int | None = None,
         progress: bool = True,
-        out: TextIO | None = None,
+        out: TextIO | TextIOBase | None = None,
         finalize: bool = True,
     ) -> None:
         self.directory = Path(directory)

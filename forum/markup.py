@@ -50,11 +50,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, partial
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import bleach
-from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from django.conf import settings
 from django.utils.formats import number_format
@@ -71,6 +70,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.token import STANDARD_TYPES
+
+if TYPE_CHECKING:
+    # types-bleach types bleach's vendored html5lib as html5lib itself.
+    from html5lib.filters.base import Filter
+else:
+    from bleach.html5lib_shim import Filter
 
 __all__ = [
     "MarkupError",
@@ -315,7 +320,7 @@ def _highlight(code: str, lexer: Lexer, env: EnvType) -> str | None:
         "highlight_deadline", time.monotonic() + HIGHLIGHT_BUDGET_SECONDS
     )
     tokens_left = env.get("highlight_tokens_left", MAX_HIGHLIGHT_TOKENS)
-    tokens = []
+    tokens: list[tuple[Any, str]] = []
     for token in lexer.get_tokens(code):
         if len(tokens) >= tokens_left or time.monotonic() > deadline:
             return None
@@ -669,7 +674,9 @@ def _sanitize(html: str, *, site_host: str | None = None) -> str:
             _ImageFilter,
             partial(
                 LinkifyFilter,
-                callbacks=[partial(_link_callback, site_host=site_host)],
+                # types-bleach has callbacks return the attributes; bleach also
+                # takes None, which leaves the text unlinked (_link_callback).
+                callbacks=[partial(_link_callback, site_host=site_host)],  # type: ignore[list-item,arg-type]
                 skip_tags={"pre", "code"},
                 parse_email=False,
                 url_re=_LINKIFY_URL_RE,

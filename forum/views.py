@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -54,7 +55,11 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _paginate(request: HttpRequest, queryset, per_page: int = queries.TOPICS_PER_PAGE):  # type: ignore[no-untyped-def]
+def _paginate(
+    request: HttpRequest,
+    queryset: QuerySet[Any] | Sequence[Any],
+    per_page: int = queries.TOPICS_PER_PAGE,
+) -> Page[Any]:
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(_page_number(request))
 
@@ -112,7 +117,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @cache_anonymous_page
 def latest_view(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, queries.topic_list(request.user))
-    queries.attach_read_state(request.user, page.object_list)
+    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -135,7 +140,7 @@ def new_view(request: AuthedHttpRequest) -> HttpResponse:
         ),
     )
     page = _paginate(request, topics)
-    queries.attach_read_state(request.user, page.object_list)
+    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -155,7 +160,7 @@ def unread_view(request: AuthedHttpRequest) -> HttpResponse:
         request,
         queries.topic_list(request.user, Topic.objects.filter(pk__in=unread_ids)),
     )
-    queries.attach_read_state(request.user, page.object_list)
+    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -185,7 +190,7 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         solved_filter = ""
     page = _paginate(request, queries.topic_list(request.user, topics))
-    queries.attach_read_state(request.user, page.object_list)
+    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/category/index.html",
@@ -210,7 +215,7 @@ def tag_view(request: HttpRequest, slug: str) -> HttpResponse:
     page = _paginate(
         request, queries.topic_list(request.user, Topic.objects.filter(tags=tag))
     )
-    queries.attach_read_state(request.user, page.object_list)
+    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -662,7 +667,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"].strip():
         results = search.search_posts(request.user, **form.cleaned_data)
         page = _paginate(request, results, per_page=20)
-        search.attach_snippets(page.object_list, form.cleaned_data["q"])
+        search.attach_snippets(page, form.cleaned_data["q"])
     return render(
         request,
         "forum/search/index.html",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import actions
+from accounts.typing import signed_in_user
 from moderation.models import AuditEntry, ModeratorAssignment, Rule
 
 
@@ -16,7 +17,8 @@ class ModeratorAssignmentForm(forms.ModelForm):
         fields = ("user", "category")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         user = data.get("user")
         if user is not None:
             try:
@@ -41,16 +43,18 @@ class ModeratorAssignmentAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool
     ) -> None:
-        assignment = actions.assign_moderator(request.user, obj.user, obj.category)
+        assignment = actions.assign_moderator(
+            signed_in_user(request), obj.user, obj.category
+        )
         obj.pk = assignment.pk
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.unassign_moderator(request.user, obj.user, obj.category)
+        actions.unassign_moderator(signed_in_user(request), obj.user, obj.category)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for assignment in queryset.select_related("user", "category"):
             actions.unassign_moderator(
-                request.user, assignment.user, assignment.category
+                signed_in_user(request), assignment.user, assignment.category
             )
 
 

@@ -11,8 +11,9 @@ behind and the retry starts clean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import F
 from django.utils import timezone
@@ -94,8 +95,15 @@ def _muted(topic: Topic, user_ids: Iterable[int]) -> set[int]:
     return muted
 
 
+def _topic_of(event: Event) -> Topic:
+    """The topic of a post.created or topic.created event, which always has one."""
+    if event.topic is None:
+        raise ValueError(f"{event} has no topic")
+    return event.topic
+
+
 def _plan_post_created(event: Event) -> dict[int, str]:
-    topic, payload = event.topic, event.payload
+    topic, payload = _topic_of(event), event.payload
     recipients: dict[int, str] = {}
     # Mentions arrive as their own event; don't notify twice for one post.
     mentioned = set(payload.get("mentioned_ids", []))
@@ -128,13 +136,13 @@ def _plan_topic_created(event: Event) -> dict[int, str]:
     recipients: dict[int, str] = {}
     _add(
         recipients,
-        _watchers(event.topic, new_topic=True),
+        _watchers(_topic_of(event), new_topic=True),
         NotificationKind.WATCHED_CATEGORY_TOPIC,
     )
     return recipients
 
 
-def _to_payload_users(kind: str):  # type: ignore[no-untyped-def]
+def _to_payload_users(kind: str) -> Callable[[Event], dict[int, str]]:
     def plan(event: Event) -> dict[int, str]:
         recipients: dict[int, str] = {}
         _add(recipients, event.payload.get("user_ids", []), kind)
@@ -143,7 +151,7 @@ def _to_payload_users(kind: str):  # type: ignore[no-untyped-def]
     return plan
 
 
-def _to_post_author(kind: str):  # type: ignore[no-untyped-def]
+def _to_post_author(kind: str) -> Callable[[Event], dict[int, str]]:
     def plan(event: Event) -> dict[int, str]:
         recipients: dict[int, str] = {}
         if event.post is not None:
@@ -180,7 +188,7 @@ _PLANNERS = {
 
 # --- Text and links ------------------------------------------------------------------------
 
-_TEXTS = {
+_TEXTS: dict[str, str] = {
     NotificationKind.REPLIED: _("%(actor)s replied in “%(title)s”"),
     NotificationKind.MENTIONED: _("%(actor)s mentioned you in “%(title)s”"),
     NotificationKind.QUOTED: _("%(actor)s quoted you in “%(title)s”"),
@@ -312,9 +320,11 @@ def fan_out(event: Event) -> list[int]:
     return [delivery.pk for delivery in emails]
 
 
-def _batch_likes(event: Event, user_ids: list[int], now) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def _batch_likes(event: Event, user_ids: list[int], now: datetime) -> dict[int, int]:
     """Fold a like into the recipient's unread like notification for the same
     post ("3 members liked your post"); return {user id: notification id}."""
+    if event.post_id is None:  # only post.liked events plan likes, and they have a post
+        return {}
     existing = dict(
         Notification.objects.filter(
             recipient_id__in=user_ids,

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -45,16 +46,14 @@ def dispatch_event(event_id: int) -> None:
         delay = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
         for start in range(0, len(email_ids), EMAIL_CHUNK):
             chunk = email_ids[start : start + EMAIL_CHUNK]
-            transaction.on_commit(
-                lambda c=chunk: _enqueue_emails(c, delay), robust=True
-            )
+            transaction.on_commit(partial(_enqueue_emails, chunk, delay), robust=True)
 
 
 def _enqueue_emails(delivery_ids: list[int], delay: int) -> None:
     # A short delay lets a member who is reading along see the notification
     # in the app first; sending then skips what was read. One task per chunk
     # keeps a 10,000-watcher fan-out to a few dozen broker messages.
-    send_notification_emails.apply_async(args=[delivery_ids], countdown=delay)
+    send_notification_emails.apply_async(args=(delivery_ids,), countdown=delay)
 
 
 @shared_task(

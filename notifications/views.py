@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.typing import AuthedHttpRequest
+from accounts.typing import AuthedHttpRequest, HtmxHttpRequest
 from forum.models import Category, Topic
 from notifications import actions
 from notifications.models import (
@@ -51,7 +51,7 @@ WATCH_LEVELS = sorted(WatchLevel.choices, reverse=True)
 
 
 @require_GET
-def bell_view(request: HttpRequest) -> HttpResponse:
+def bell_view(request: HtmxHttpRequest) -> HttpResponse:
     """The navbar's bell on its own, for htmx polling; its template counts."""
     if not request.user.is_authenticated:
         if request.htmx:
@@ -172,7 +172,7 @@ def _watch_response(
         )
     if error:
         messages.error(request, error)
-    else:
+    elif level is not None:
         messages.success(
             request,
             _("Saved. %(level)s.") % {"level": WatchLevel(level).label},
@@ -196,7 +196,7 @@ def _watch_view(
             target=target,
             level=None,
             back_to=back_to,
-            error=" ".join(form.errors["level"]),
+            error=" ".join(str(message) for message in form.errors["level"]),
         )
     level = form.cleaned_data["level"]
     try:

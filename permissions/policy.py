@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -102,9 +102,12 @@ def _unwrap(actor: Actor) -> Actor:
     each time.
     """
     if isinstance(actor, LazyObject):
-        if actor._wrapped is empty:
-            actor._setup()
-        return actor._wrapped
+        # django-stubs leaves out LazyObject's private _wrapped and _setup.
+        lazy: Any = actor
+        if lazy._wrapped is empty:
+            lazy._setup()
+        user: Actor = lazy._wrapped
+        return user
     return actor
 
 
@@ -129,7 +132,7 @@ def require(actor: Actor, perm: Perm | str, obj: Any) -> None:
 # --- Who the actor is ------------------------------------------------------------------
 
 
-def is_brand_rep(actor: Actor) -> bool:
+def is_brand_rep(actor: Actor) -> TypeGuard[User]:
     return actor.is_authenticated and actor.role == Role.BRAND_REP
 
 

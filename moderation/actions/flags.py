@@ -310,7 +310,7 @@ def _carry_out(
         raise ValidationError(
             _("The author's account no longer exists."), code="outcome"
         )
-    action = sanction_user(
+    action: ModerationAction | None = sanction_user(
         actor,
         author,
         kind=SANCTION_OUTCOMES[outcome],

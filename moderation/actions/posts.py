@@ -20,6 +20,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Value
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,7 +100,9 @@ def _index(post: Post) -> None:
     if not post.body_text:
         Post.objects.filter(pk=post.pk).update(search_vector=None)
         return
-    vector = SearchVector("body_text", weight="B", config="english")
+    vector: SearchVector | CombinedExpression = SearchVector(
+        "body_text", weight="B", config="english"
+    )
     if post.number == 1:
         title = SearchVector(Value(post.topic.title), weight="A", config="english")
         vector = title + vector
@@ -285,7 +288,7 @@ def remove_post(
             # the history either.
             purged = PostRevision.objects.filter(post=locked).update(body_source="")
         _index(locked)
-        details = {"removal_kind": kind}
+        details: dict[str, object] = {"removal_kind": kind}
         if kind == RemovalKind.ILLEGAL:
             details["revisions_purged"] = purged
         action = _record(
@@ -413,20 +416,22 @@ def redact_post(
 
 
 def _reverse_hide(actor: User, action: ModerationAction) -> None:
-    if action.post_id is None:
+    post = action.post
+    if post is None:
         return
     with transaction.atomic():
-        locked = _locked(action.post)
+        locked = _locked(post)
         if locked.removed_at is not None or not locked.is_hidden:
             return  # a later removal stands on its own
         _clear_hidden(locked)
 
 
 def _reverse_unhide(actor: User, action: ModerationAction) -> None:
-    if action.post_id is None:
+    post = action.post
+    if post is None:
         return
     with transaction.atomic():
-        locked = _locked(action.post)
+        locked = _locked(post)
         if locked.is_hidden:
             return
         last_hide = (
@@ -446,9 +451,10 @@ def _reverse_unhide(actor: User, action: ModerationAction) -> None:
 
 
 def _reverse_removal(actor: User, action: ModerationAction) -> None:
-    if action.post_id is None:
+    post = action.post
+    if post is None:
         return
-    restore_removed_post(actor, action.post)
+    restore_removed_post(actor, post)
 
 
 REVERSALS: dict[str, Callable[[User, ModerationAction], None]] = {

@@ -34,13 +34,13 @@ from permissions.policy import Perm
 MIN_DURATION = timedelta(hours=1)
 MAX_DURATION = timedelta(days=365)
 
-_ACTION_KIND = {
+_ACTION_KIND: dict[str, ActionKind] = {
     SanctionKind.WARNING: ActionKind.USER_WARNED,
     SanctionKind.SILENCE: ActionKind.USER_SILENCED,
     SanctionKind.SUSPENSION: ActionKind.USER_SUSPENDED,
 }
 # The denormalized field each timed sanction keeps up to date.
-_UNTIL_FIELD = {
+_UNTIL_FIELD: dict[str, str] = {
     SanctionKind.SILENCE: "silenced_until",
     SanctionKind.SUSPENSION: "suspended_until",
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -40,6 +40,9 @@ from moderation.models import Flag, FlagKind, FlagStatus, ModerationAction, Rule
 from notifications.models import Event
 from permissions import policy
 from permissions.policy import Perm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 POSTS_PER_PAGE = 25
 DURATION_DAYS = [1, 3, 7, 14, 30, 90, 365]
@@ -108,13 +111,14 @@ class DecideForm(forms.Form):
     def __init__(self, *args: Any, rules: list[Rule], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rules = {str(rule.pk): rule for rule in rules}
-        self.fields["rule"].choices = [
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [
             ("", _("Other (explain in the reason)")),
             *((pk, str(rule)) for pk, rule in self.rules.items()),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         decision = data.get("decision")
         if decision == "agree" and not data.get("outcome"):
             self.add_error("outcome", _("Choose what to do about the post."))
@@ -194,7 +198,9 @@ def flag_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     return render(request, template, {"post": post, "form": form}, status=status)
 
 
-def _flagged(request: AuthedHttpRequest, post: Post, text: str) -> HttpResponse:
+def _flagged(
+    request: AuthedHttpRequest, post: Post, text: StrOrPromise
+) -> HttpResponse:
     if request.htmx:
         return render(
             request, "moderation/flag/_done.html", {"post": post, "text": text}
@@ -331,7 +337,8 @@ def _render_queue(
             shown_failed = True
         else:
             post.decide_form = DecideForm(rules=rules, auto_id=f"id_q{post.pk}_%s")
-        post.brand_flagged = any(f.from_brand_rep for f in post.pending_flags)
+        # pending_flags: Prefetch(to_attr=...) in _queue_posts, untracked by the stubs.
+        post.brand_flagged = any(f.from_brand_rep for f in post.pending_flags)  # type: ignore[attr-defined]
     return render(
         request,
         "moderation/queue/index.html",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from django import forms
@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.text import Truncator
@@ -32,6 +32,9 @@ from moderation.actions import topics as actions
 from moderation.forms import ModerationForm
 from permissions import policy
 from permissions.policy import Perm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SPLIT_POSTS_PER_PAGE = 100
 
@@ -52,9 +55,9 @@ class MoveForm(ModerationForm):
 
     def __init__(self, *args: Any, actor: User, topic: Topic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = moderated_categories(actor).exclude(
-            pk=topic.category_id
-        )
+        cast(
+            CategoryChoiceField, self.fields["category"]
+        ).queryset = moderated_categories(actor).exclude(pk=topic.category_id)
 
 
 class MergeForm(ModerationForm):
@@ -124,9 +127,13 @@ class SplitForm(ModerationForm):
         kwargs.setdefault("initial", {})["category"] = topic.category_id
         super().__init__(*args, **kwargs)
         self.topic = topic
-        self.fields["posts"].choices = [(n, str(n)) for n in numbers]
+        cast(forms.ChoiceField, self.fields["posts"]).choices = [
+            (n, str(n)) for n in numbers
+        ]
         # The topic's own category is among them: splitting requires moderating it.
-        self.fields["category"].queryset = moderated_categories(actor)
+        cast(
+            CategoryChoiceField, self.fields["category"]
+        ).queryset = moderated_categories(actor)
 
     def clean_post_numbers(self) -> list[int]:
         return parse_post_numbers(
@@ -134,7 +141,8 @@ class SplitForm(ModerationForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         chosen = set(cleaned.get("posts") or []) | set(
             cleaned.get("post_numbers") or []
         )
@@ -258,7 +266,7 @@ def _moderate(
     *,
     verb: str,
     act: Callable[[dict[str, Any]], Topic],
-    success: Callable[[Topic], str],
+    success: Callable[[Topic], StrOrPromise],
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Show *form*; on a valid POST run *act* and return to the topic it
@@ -283,7 +291,7 @@ def _flag_view(
     verb: str,
     perm: Perm,
     action: Callable[..., Topic],
-    success: str,
+    success: StrOrPromise,
 ) -> Callable[[AuthedHttpRequest, int], HttpResponse]:
     """A view for one of lock, unlock, close, reopen, pin, unpin."""
 
@@ -428,7 +436,11 @@ def topic_split_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     form = SplitForm(
         request.POST or None, actor=request.user, topic=topic, numbers=numbers
     )
-    selected = {str(n) for n in form.data.getlist("posts")} if form.is_bound else set()
+    selected = (
+        {str(n) for n in cast(QueryDict, form.data).getlist("posts")}
+        if form.is_bound
+        else set()
+    )
     return _moderate(
         request,
         topic,

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import template
+from django.utils.functional import Promise
 
 from notifications.fanout import unread_count
 from notifications.models import WatchLevel
@@ -14,17 +15,17 @@ def unread_notification_count(context: dict[str, Any]) -> int:
     notifications, one indexed COUNT per request (0 and no query when signed out)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return 0
     cached: int | None = getattr(request, "_hearth_unread_notifications", None)
     if cached is None:
         cached = unread_count(user)
-        request._hearth_unread_notifications = cached  # type: ignore[union-attr]
+        request._hearth_unread_notifications = cached
     return cached
 
 
 @register.simple_tag
-def watch_level_options(level: int | None) -> list[tuple[int, str, bool]]:
+def watch_level_options(level: int | None) -> list[tuple[int, str | Promise, bool]]:
     """`{% watch_level_options watch_level as options %}`: (value, label, selected)
     from Watching down to Muted; no saved level means Normal."""
     current = WatchLevel.NORMAL if level is None else level
