@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
@@ -60,7 +61,7 @@ def test_verification_link_confirms_and_signs_in(client):
 
     assert response.status_code == 302
     user = User.objects.get(username="newcomer")
-    assert user.emailaddress_set.get().verified is True
+    assert EmailAddress.objects.get(user=user).verified is True
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
@@ -169,8 +170,8 @@ def test_email_change_sends_verification_to_new_address(client):
 
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["alice.new@example.com"]
-    assert user.emailaddress_set.filter(
-        email="alice.new@example.com", verified=False
+    assert EmailAddress.objects.filter(
+        user=user, email="alice.new@example.com", verified=False
     ).exists()
 
 

@@ -1,6 +1,8 @@
 """Brand representatives never hold moderator or admin powers — refused in
 actions, admin forms and the model layer."""
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -132,7 +134,7 @@ def test_admin_user_form_refuses_making_moderator_a_rep(client, admin_user, cate
     page = client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
-    data = {}
+    data: dict[str, Any] = {}
     for key, value in form.initial.items():
         if isinstance(value, bool):
             if value:

@@ -20,7 +20,7 @@ def test_sign_up_verify_and_start_a_topic(demo, new_page):
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
 
     message = next(m for m in mail.outbox if "newcomer@example.org" in m.to)
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(message.body))
     assert link, message.body
     page.goto(re.sub(r"^https?://[^/]+", "", link.group(0)))
     page.get_by_role("button", name="Confirm").click()

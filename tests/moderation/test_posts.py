@@ -347,10 +347,10 @@ def test_redact_post_removes_the_text_from_the_post_and_its_history(
     # The redacted text is nowhere in the public record, the audit or the outbox.
     for row in ModerationAction.objects.values():
         assert PHONE not in repr(row)
-    for row in AuditEntry.objects.values():
-        assert PHONE not in repr(row)
-    for row in Event.objects.filter(kind="moderation.action").values():
-        assert PHONE not in repr(row)
+    for entry in AuditEntry.objects.values():
+        assert PHONE not in repr(entry)
+    for event in Event.objects.filter(kind="moderation.action").values():
+        assert PHONE not in repr(event)
     client.logout()
     page = client.get(post.topic.get_absolute_url()).content.decode()
     assert "Redacted personal data" in page

@@ -2,6 +2,7 @@
 and slow mode, through the actions and over HTTP."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -121,8 +122,8 @@ def _prepare(verb, scene, rule):
     flags = {"unlock": "is_locked", "reopen": "is_closed", "unpin": "is_pinned"}
     if verb in flags:
         Topic.objects.filter(pk=topic.pk).update(**{flags[verb]: True})
-    payload = {"rule": str(rule.pk), "reason": "Keeping the forum tidy"}
-    extra = {
+    payload: dict[str, Any] = {"rule": str(rule.pk), "reason": "Keeping the forum tidy"}
+    extra: dict[str, dict[str, Any]] = {
         "retitle": {"title": "Descaling an espresso machine"},
         "move": {"category": str(scene["elsewhere"].pk)},
         "merge": {"target": str(scene["target"].pk)},

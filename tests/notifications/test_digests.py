@@ -5,6 +5,7 @@ from smtplib import SMTPException
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -81,7 +82,9 @@ def test_send_digests_daily_sends_notifications_and_popular_topics(category):
     assert message.subject == "[Hearth] Your daily digest"
     assert "eve replied in “Which kettle for pour-over?”" in message.body
     assert "Descaling with citric acid" in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     [(html, _mimetype)] = message.alternatives
+    assert isinstance(html, str)
     assert "eve replied in “Which kettle for pour-over?”" in html
     assert "Descaling with citric acid" in html
     assert f"{SITE_URL}/settings/notifications/" in html

@@ -10,6 +10,7 @@ from smtplib import SMTPException
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -88,7 +89,9 @@ def test_deliver_email_sends_one_email_with_both_parts_and_unsubscribe_headers(
     assert "bob replied in “How do I descale?”" in message.body
     assert "Use citric acid at 60 degrees." in message.body
     assert post_url in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     [(html, mimetype)] = message.alternatives
+    assert isinstance(html, str)
     assert mimetype == "text/html"
     assert "Use citric acid at 60 degrees." in html
     assert f'href="{post_url}"' in html
@@ -135,7 +138,9 @@ def test_deliver_email_escapes_markup_in_html_and_not_in_text(category, other_me
     deliver_email(delivery.pk)
 
     message = mail.outbox[0]
+    assert isinstance(message, EmailMultiAlternatives)
     [(html, _mimetype)] = message.alternatives
+    assert isinstance(html, str)
     assert "<b>frothing</b>" not in html
     assert "Milk &lt;b&gt;frothing&lt;/b&gt; &amp; foam" in html
     assert "<i>clean</i>" not in html

@@ -365,7 +365,7 @@ def test_preferences_show_brand_requests_to_reps(client, brand_rep):
 
 
 def _valid_post(**changes) -> dict[str, str]:
-    data = {"email_frequency": EmailFrequency.DAILY}
+    data: dict[str, str] = {"email_frequency": EmailFrequency.DAILY}
     for kind in NotificationKind:
         if kind != NotificationKind.BRAND_REQUEST:
             data[f"kind_{kind}"] = DEFAULT_KIND_PREFERENCES[kind]

@@ -141,7 +141,7 @@ def _fingerprint() -> dict[str, list]:
             if f.attname not in BOOKKEEPING_COLUMNS
         ]
         snapshot[model._meta.label] = sorted(
-            model.objects.order_by().values_list(*columns), key=repr
+            model._default_manager.order_by().values_list(*columns), key=repr
         )
     return snapshot
 

@@ -1,5 +1,7 @@
 """Every (role × verb) cell of DESIGN.md's roles table, through the policy."""
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -48,7 +50,7 @@ def world():
         "Ideas", slug="ideas", kind=CategoryKind.IDEAS, parent=category
     )
     third = make_user("third")
-    actors = {
+    actors: dict[str, Any] = {
         "anonymous": AnonymousUser(),
         "new_member": make_user("newbie", trust_level=TrustLevel.NEW),
         "member": make_user("member", trust_level=TrustLevel.MEMBER),

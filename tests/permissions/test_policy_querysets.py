@@ -1,5 +1,7 @@
 """visible_* querysets agree with the per-object rules, for every kind of actor."""
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -40,7 +42,7 @@ def world():
     }
     Topic.objects.filter(pk=topics["hidden"].pk).update(is_hidden=True)
     actions.delete_post(author, topics["deleted"].first_post)
-    actors = {
+    actors: dict[str, Any] = {
         "anonymous": AnonymousUser(),
         "member": make_user("member"),
         "author": author,
