@@ -11,6 +11,53 @@
     return node && node.closest ? node.closest(selector) : null;
   }
 
+  /* --- Relative times -------------------------------------------------------------------
+     Pages and post fragments are served from caches for minutes, so "5 minutes ago"
+     may have been true when the HTML was rendered. Recount it from the datetime
+     attribute in Django's own words (timesince: the largest unit and the next one).
+     Only times under four weeks old: there every unit has a fixed length, as in
+     Django, and older ones are not made wrong by a few minutes. */
+  var RECOUNT_BELOW = 28 * 86400;
+  var UNITS = [[604800, "week"], [86400, "day"], [3600, "hour"], [60, "minute"]];
+
+  function plural(count, unit) {
+    return count + "\u00a0" + unit + (count === 1 ? "" : "s");
+  }
+
+  function timesince(seconds) {
+    for (var i = 0; i < UNITS.length; i++) {
+      var count = Math.floor(seconds / UNITS[i][0]);
+      if (count > 0) {
+        var text = plural(count, UNITS[i][1]);
+        if (i + 1 < UNITS.length) {
+          var rest = Math.floor((seconds - count * UNITS[i][0]) / UNITS[i + 1][0]);
+          if (rest > 0) {
+            text += ", " + plural(rest, UNITS[i + 1][1]);
+          }
+        }
+        return text;
+      }
+    }
+    return plural(0, "minute");
+  }
+
+  function refreshTimes(scope) {
+    var now = Date.now();
+    var times = (scope || document).querySelectorAll("time[data-timesince]");
+    for (var i = 0; i < times.length; i++) {
+      var then = Date.parse(times[i].getAttribute("datetime"));
+      var seconds = Math.max(0, (now - then) / 1000);
+      if (!isNaN(then) && seconds < RECOUNT_BELOW) {
+        times[i].textContent = timesince(seconds) + " ago";
+      }
+    }
+  }
+  refreshTimes(document);
+  window.setInterval(refreshTimes, 60000);
+  document.addEventListener("htmx:load", function (event) {
+    refreshTimes(event.detail.elt);
+  });
+
   /* --- Quote a post, or the selected part of it -------------------------------------
      A Quote link (a[data-quote]) opens the reply page with the whole post quoted;
      that is all that happens without JavaScript. With it, on a page that has the
