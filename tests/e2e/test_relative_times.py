@@ -1,6 +1,8 @@
 """Relative times on pages served from caches are recounted in the browser, in
 the same words as the server's."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -40,9 +42,7 @@ def test_a_stale_relative_time_is_recounted(demo, new_page):
     thread = topic("Does preinfusion on the Duo")
     page = new_page(demo["kwame"])
     page.goto(thread.get_absolute_url())
-    two_hours_ago = (
-        timezone.now() - timezone.timedelta(hours=2, minutes=5)
-    ).isoformat()
+    two_hours_ago = (timezone.now() - timedelta(hours=2, minutes=5)).isoformat()
 
     # What a page cached two hours ago would say; htmx:load recounts a swap.
     page.evaluate(
