@@ -191,7 +191,7 @@ def decide_flags(
     (defer, or an action that changed nothing). Raises ValidationError when
     there is nothing pending (code "resolved") or the input is incomplete.
     """
-    policy.require(actor, Perm.VIEW_REVIEW_QUEUE, post.topic.category)
+    policy.require(actor, Perm.REVIEW_FLAGS, post)
     if decision not in DECISIONS:
         raise ValidationError(_("Choose agree, disagree or defer."), code="decision")
     if decision == "agree" and outcome not in OUTCOMES:

@@ -1,21 +1,27 @@
 """visible_* querysets agree with the per-object rules, for every kind of actor."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role, TrustLevel
 from forum import actions
-from forum.models import Category, Topic
+from forum.models import Category, Post, Topic
 from moderation.models import ModeratorAssignment
 from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
     make_admin,
+    make_brand,
     make_brand_rep,
     make_category,
     make_group,
     make_moderator,
+    make_post,
     make_topic,
     make_user,
 )
@@ -57,6 +63,7 @@ def world():
     ModeratorAssignment.objects.bulk_create(
         [ModeratorAssignment(user=actors["brand_rep"], category=beta)]
     )
+    actors["topics"] = topics
     return actors
 
 
@@ -111,3 +118,122 @@ def test_moderator_of_parent_moderates_child(world):
 
     assert policy.moderates(world["moderator_beta"], beta_child) is True
     assert policy.moderates(world["moderator_public"], beta_child) is False
+
+
+# --- Which flagged posts a moderator may review -----------------------------------------
+
+
+@pytest.fixture
+def suspended_moderator(world):
+    moderator = make_moderator(Category.objects.get(slug="public"), "mod_suspended")
+    User.objects.filter(pk=moderator.pk).update(
+        suspended_until=timezone.now() + timedelta(days=3)
+    )
+    return User.objects.get(pk=moderator.pk)
+
+
+@pytest.mark.parametrize("actor_kind", [*ACTORS, "suspended_moderator"])
+def test_reviewable_posts_agrees_with_review_flags(
+    world, suspended_moderator, actor_kind
+):
+    world["suspended_moderator"] = suspended_moderator
+    actor = world[actor_kind]
+    # A reply by someone else where replies are possible.
+    for key in ("public", "public_child", "beta_child"):
+        topic = Topic.objects.get(pk=world["topics"][key].pk)
+        make_post(topic, world["insider"], body=f"Another post in {topic.title}.")
+
+    bulk = set(policy.reviewable_posts(actor, Post.objects.all()))
+    one_by_one = {
+        post
+        for post in Post.objects.select_related("topic__category__parent")
+        if policy.can(actor, Perm.REVIEW_FLAGS, post)
+    }
+
+    assert bulk == one_by_one
+    assert (len(bulk) > 0) is (
+        actor_kind in {"moderator_public", "moderator_beta", "admin"}
+    )
+
+
+# --- Which posting limits apply to a member ---------------------------------------------
+
+LIMITS = {
+    TrustLevel.NEW: {"posts_per_hour": 3, "links": 2},
+    TrustLevel.BASIC: {"links": 10},
+    TrustLevel.MEMBER: {},  # an empty entry limits nothing
+    TrustLevel.LEADER: {"mentions": 50},
+}
+
+
+def _population() -> list[User]:
+    """Every kind of account at every trust level, active and not."""
+    category = make_category("Limits", slug="limits")
+    brand = make_brand("Acme")
+    soon = timezone.now() + timedelta(days=2)
+    past = timezone.now() - timedelta(days=2)
+    people = []
+    for level in TrustLevel:
+        tag = f"l{int(level)}"
+        people += [
+            make_user(f"member_{tag}", trust_level=level),
+            make_user(f"admin_{tag}", trust_level=level, role=Role.ADMIN),
+            make_user(f"super_{tag}", trust_level=level, is_superuser=True),
+            make_user(
+                f"rep_{tag}", trust_level=level, role=Role.BRAND_REP, brand=brand
+            ),
+            make_user(f"suspended_{tag}", trust_level=level, suspended_until=soon),
+            make_user(f"was_suspended_{tag}", trust_level=level, suspended_until=past),
+            make_user(f"closed_admin_{tag}", trust_level=level, role=Role.ADMIN),
+            make_user(f"silenced_{tag}", trust_level=level, silenced_until=soon),
+        ]
+        moderator = make_user(f"moderator_{tag}", trust_level=level)
+        suspended_moderator = make_user(
+            f"suspended_moderator_{tag}", trust_level=level, suspended_until=soon
+        )
+        # A stray assignment (bulk_create skips save()'s refusal) makes a
+        # representative no moderator, and no less a representative.
+        stray_rep = make_user(
+            f"stray_rep_{tag}", trust_level=level, role=Role.BRAND_REP, brand=brand
+        )
+        ModeratorAssignment.objects.bulk_create(
+            [
+                ModeratorAssignment(user=user, category=category)
+                for user in (moderator, suspended_moderator, stray_rep)
+            ]
+        )
+        people += [moderator, suspended_moderator, stray_rep]
+    User.objects.filter(username__startswith="closed_").update(is_active=False)
+    return people
+
+
+@pytest.mark.parametrize("limits", [None, LIMITS], ids=["settings", "varied"])
+def test_members_under_posting_limits_agrees_with_posting_limits(settings, limits):
+    if limits is not None:
+        settings.FORUM_NEW_MEMBER_LIMITS = limits
+    _population()
+    table = settings.FORUM_NEW_MEMBER_LIMITS
+
+    bulk = set(policy.members_under_posting_limits(User.objects.all()))
+    one_by_one = {
+        user for user in User.objects.all() if policy.posting_limits(user) is not None
+    }
+
+    assert bulk == one_by_one
+    for user in User.objects.all():
+        limits_now = policy.posting_limits(user)
+        if limits_now is not None:
+            assert limits_now == table[user.trust_level]
+            assert not policy.can(user, Perm.SKIP_POSTING_LIMITS, None)
+    limited_names = {user.username for user in bulk}
+    # Limited levels only; moderators, representatives and admins never (a
+    # closed or suspended admin or moderator is limited: the exemption is a power).
+    assert {"member_l0", "suspended_moderator_l0", "closed_admin_l0"} <= limited_names
+    assert not limited_names & {
+        "moderator_l0",
+        "rep_l0",
+        "stray_rep_l0",
+        "admin_l0",
+        "super_l0",
+    }
+    assert "member_l3" not in limited_names
