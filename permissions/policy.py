@@ -753,6 +753,21 @@ def reviewable_posts(actor: Actor, posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
+def decidable_appeals(actor: Actor, appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Keep the appeals *actor* may decide (Perm.DECIDE_APPEAL): the appeals
+    queue's scope; tests check it agrees with the rule appeal by appeal."""
+    if _active_member(actor) is not None or is_brand_rep(actor):
+        return appeals.none()
+    others = appeals.exclude(action__actor_id=actor.pk).exclude(appellant_id=actor.pk)
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return others
+    return others.filter(
+        Q(action__category_id__in=moderated)
+        | Q(action__category__parent_id__in=moderated)
+    )
+
+
 def posting_limits(member: User) -> Mapping[str, int] | None:
     """The new-member limits that apply to *member*, or None when none do.
 

@@ -11,7 +11,10 @@ from accounts.models import User
 from accounts.roles import Role, TrustLevel
 from forum import actions
 from forum.models import Category, Post, Topic
-from moderation.models import ModeratorAssignment
+from moderation.actions.appeals import appeal_action
+from moderation.actions.posts import hide_post
+from moderation.actions.sanctions import sanction_user
+from moderation.models import Appeal, ModeratorAssignment, Rule
 from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
@@ -237,3 +240,60 @@ def test_members_under_posting_limits_agrees_with_posting_limits(settings, limit
         "super_l0",
     }
     assert "member_l3" not in limited_names
+
+
+# --- Which appeals a moderator may decide -------------------------------------------------
+
+
+@pytest.mark.parametrize("actor_kind", [*ACTORS, "second_moderator_public"])
+def test_decidable_appeals_agrees_with_decide_appeal(world, actor_kind):
+    rule = Rule.objects.create(number=1, title="Be kind")
+    public = Category.objects.get(slug="public")
+    world["second_moderator_public"] = make_moderator(public, "mod_public_2")
+    author, insider = world["author"], world["insider"]
+    topics = world["topics"]
+    # Appeals against a moderator's, another moderator's and an admin's
+    # actions, in a public category, a restricted subcategory and none.
+    hidden_public = hide_post(
+        world["moderator_public"],
+        topics["public_child"].first_post,
+        rule=rule,
+        reason="Off topic",
+    )
+    hidden_beta = hide_post(
+        world["moderator_beta"], topics["beta_child"].first_post, rule=rule, reason="x"
+    )
+    other_admin = make_admin("admin_2")
+    warned = sanction_user(
+        other_admin, world["member"], kind="warning", rule=rule, reason="Insults"
+    )
+    warned_moderator = sanction_user(
+        other_admin,
+        world["moderator_public"],
+        kind="warning",
+        rule=rule,
+        reason="Insults",
+    )
+    for appellant, action in (
+        (author, hidden_public),
+        (insider, hidden_beta),
+        (world["member"], warned),
+        (world["moderator_public"], warned_moderator),
+    ):
+        appeal_action(
+            appellant, action, statement="I was quoting the manual, honestly."
+        )
+    actor = world[actor_kind]
+
+    bulk = set(policy.decidable_appeals(actor, Appeal.objects.all()))
+    one_by_one = {
+        appeal
+        for appeal in Appeal.objects.select_related("action__category__parent")
+        if policy.can(actor, Perm.DECIDE_APPEAL, appeal)
+    }
+
+    assert bulk == one_by_one
+    if actor_kind == "admin":
+        assert len(bulk) == 4
+    if actor_kind == "second_moderator_public":
+        assert {a.appellant_id for a in bulk} == {author.pk}
