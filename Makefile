@@ -46,9 +46,11 @@ test: install $(AXE)
 e2e: install $(AXE)
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
+# lint-imports: the layers contracts in pyproject.toml [tool.importlinter].
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 # mypy with django-stubs; settings and the strict modules in pyproject.toml [tool.mypy].

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -31,8 +31,7 @@ def update_profile(
     A new avatar replaces the old file; removing one falls back to the
     generated initials avatar.
     """
-    if actor.pk != user.pk:
-        raise PermissionDenied(_("You can only edit your own profile."))
+    policy.require(actor, Perm.EDIT_PROFILE, user)
 
     old_avatar_name = user.avatar.name if user.avatar else ""
     with transaction.atomic():

@@ -472,6 +472,7 @@ def accept_answer(actor: User, post: Post) -> Topic:
 
 def unaccept_answer(actor: User, topic: Topic) -> Topic:
     """Clear the accepted answer; allowed to whoever could accept it."""
+    policy.require(actor, Perm.VIEW_TOPIC, topic)
     if topic.accepted_post is None:
         return topic
     previous = topic.accepted_post
@@ -524,6 +525,7 @@ def remove_bookmark(user: User, post: Post) -> bool:
     (/bookmarks/ keeps listing it, marked). Without one, the policy answers as
     for adding it, so a post you cannot see is a 404 rather than a quiet no.
     """
+    policy.require(user, Perm.KEEP_OWN_STATE, None)
     own = Bookmark.objects.filter(user=user, post=post)
     if not own.exists():
         policy.require(user, Perm.BOOKMARK_POST, post)
@@ -657,6 +659,7 @@ def set_idea_status(actor: User, topic: Topic, status: str) -> Topic:
 
 def mark_read(user: User, topic: Topic, number: int) -> None:
     """Record that *user* has read *topic* up to post *number* (never backwards)."""
+    policy.require(user, Perm.VIEW_TOPIC, topic)
     if not user.is_authenticated:
         return
     number = max(0, min(number, topic.last_post_number))

@@ -74,6 +74,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.roles import PostRole, Role
+from accounts.trust import recompute_trust_levels
 from forum.markup import MarkupError, html_to_text, render_post_body
 from forum.models import Category, Like, Post, PostRevision, ReadState, Topic
 from notifications.models import TopicWatch, WatchLevel
@@ -755,8 +756,6 @@ class Importer:
             )
         call_command("resync_counters", stdout=open(os.devnull, "w"))  # noqa: SIM115
         self._read_positions_and_watches(topic_ids)
-        from accounts.trust import recompute_trust_levels
-
         recompute_trust_levels(user_ids=list(self.users.values()))
         if connection.vendor == "postgresql":
             # The search-vector UPDATEs left a dead version of every post

@@ -3,8 +3,9 @@
 The limits per trust level live in ``settings.FORUM_NEW_MEMBER_LIMITS``,
 read on every call: ``{level: {"posts_per_hour": n, "links": n, "images": n,
 "mentions": n}}``. A level without an entry, or a key left out, is not
-limited. Administrators, verified brand representatives and anyone who
-moderates a category are exempt.
+limited. Which limits apply to whom is the policy's answer
+(``policy.posting_limits``, ``Perm.SKIP_POSTING_LIMITS``): administrators,
+verified brand representatives and anyone who moderates a category are exempt.
 
 Trust levels lift the limits; they never grant moderation powers.
 """
@@ -16,7 +17,6 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.roles import TrustLevel
 from forum.models import Post, Topic
 from permissions import policy
+from permissions.policy import Perm
 
 RATE_WINDOW = timedelta(hours=1)
 # The stored HTML comes from forum.markup (bleach), so tags are regular:
@@ -82,29 +83,8 @@ def _is_site_relative(url: str) -> bool:
 
 
 def _limits_for(author: User) -> Mapping[str, int] | None:
-    """The limits that apply to *author*, or None when nothing limits them.
-
-    The trust level is looked at first, so members at unlimited levels cost
-    no query.
-    """
-    limits = settings.FORUM_NEW_MEMBER_LIMITS.get(author.trust_level)
-    if not limits:
-        return None
-    if _is_exempt(author):
-        return None
-    return limits
-
-
-def _is_exempt(author: User) -> bool:
-    if policy.is_admin(author):
-        return True
-    if policy.is_brand_rep(author):
-        # Only an administrator makes someone a representative of a brand.
-        return author.brand_id is not None
-    moderated = policy.moderated_category_ids(author)
-    if moderated is None:
-        return True
-    return bool(moderated)
+    """The limits that apply to *author*, or None when nothing limits them."""
+    return policy.posting_limits(author)
 
 
 def _check_rate(author: User, per_hour: int) -> None:
@@ -212,7 +192,9 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 def check_duplicate(author: User, body: str) -> None:
     """Refuse the same text posted twice within a day by a new or basic member
     (the commonest spam pattern: one message pasted across topics)."""
-    if author.trust_level >= TrustLevel.MEMBER or _is_exempt(author):
+    if author.trust_level >= TrustLevel.MEMBER or policy.can(
+        author, Perm.SKIP_POSTING_LIMITS, None
+    ):
         return
     normalized = " ".join(body.split())
     since = timezone.now() - DUPLICATE_WINDOW

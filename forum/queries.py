@@ -4,7 +4,7 @@ fixed number of SQL queries, whatever the amount of data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import Exists, OuterRef, Subquery
@@ -20,11 +20,10 @@ from forum.models import (
     Tag,
     Topic,
 )
+from moderation.models import ModerationAction
+from notifications.models import TopicWatch
 from permissions import policy
 from permissions.policy import Actor
-
-if TYPE_CHECKING:
-    from moderation.models import ModerationAction
 
 POSTS_PER_PAGE = 20
 TOPICS_PER_PAGE = 30
@@ -172,8 +171,6 @@ def read_position(actor: Actor, topic: Topic) -> int:
 def reader_state(actor: Actor, topic: Topic) -> tuple[int, int | None]:
     """(the reader's read position, their chosen watch level or None) in one
     query; (0, None) for visitors."""
-    from notifications.models import TopicWatch
-
     if not actor.is_authenticated:
         return 0, None
     mine = {"user": actor, "topic": OuterRef("pk")}
@@ -226,8 +223,6 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
 def attach_tombstones(topic: Topic, posts: Sequence[Post]) -> list[ModerationAction]:
     """Set `.tombstones` on each post (the public moderation records on it) and
     return the topic-level records (lock, move, merge …), with one query."""
-    from moderation.models import ModerationAction
-
     actions = list(
         ModerationAction.objects.filter(
             Q(post__in=[p.pk for p in posts]) | Q(topic=topic, post__isnull=True)

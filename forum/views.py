@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -641,8 +641,7 @@ def post_history_view(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def preview_view(request: HttpRequest) -> HttpResponse:
     """Rendered preview of the composer's text (htmx); the same renderer as saving."""
-    if not request.user.is_authenticated:
-        raise PermissionDenied(_("Sign in to write posts."))
+    policy.require(request.user, Perm.PREVIEW_POST, None)
     body = request.POST.get("body", "")
     error = ""
     html = ""

@@ -16,17 +16,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from moderation.models import Appeal, ModerationAction
+from moderation.models import ModerationAction
+from moderation.queries import appeal_of, attach_targets, visible_actions
 
 FEED_SIZE = 50
 ANONYMOUS = AnonymousUser()
-
-
-def _appeal_of(action: ModerationAction) -> Appeal | None:
-    try:
-        return action.appeal
-    except Appeal.DoesNotExist:
-        return None
 
 
 class ModerationLogFeed(Feed):
@@ -41,9 +35,6 @@ class ModerationLogFeed(Feed):
         return reverse("moderation:log")
 
     def items(self) -> list[ModerationAction]:
-        # Imported here: moderation.views.public imports this module for its URLs.
-        from moderation.views.public import attach_targets, visible_actions
-
         actions = list(visible_actions(ANONYMOUS)[:FEED_SIZE])
         attach_targets(ANONYMOUS, actions)
         return actions
@@ -66,7 +57,7 @@ class ModerationLogFeed(Feed):
                 )
         parts.append(_("Rule: %(rule)s.") % {"rule": item.rule_text})
         parts.append(_("Reason: %(reason)s") % {"reason": item.reason})
-        appeal = _appeal_of(item)
+        appeal = appeal_of(item)
         if item.reversed_at is not None:
             parts.append(_("Reversed on appeal."))
         elif appeal is not None:
@@ -85,7 +76,7 @@ class ModerationLogFeed(Feed):
         return item.created_at
 
     def item_updateddate(self, item: ModerationAction) -> datetime:
-        appeal = _appeal_of(item)
+        appeal = appeal_of(item)
         if appeal is not None and appeal.decided_at is not None:
             return appeal.decided_at
         return item.created_at

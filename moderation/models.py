@@ -235,7 +235,7 @@ class ModerationAction(models.Model):
     created_at = models.DateTimeField(db_index=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
 
-    # Set by moderation.views.public on the actions of the public log; not columns.
+    # Set by moderation.queries.attach_targets for the public log; not columns.
     concerns_topic: bool
     target_topic: Topic | None
     the_appeal: Appeal | None

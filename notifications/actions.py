@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -39,8 +39,7 @@ REP_ONLY_KINDS = frozenset({NotificationKind.BRAND_REQUEST})
 
 def _require_member(user: User) -> None:
     """Hard denial first: only signed-in, active accounts keep notification state."""
-    if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied(_("Sign in first."))
+    policy.require(user, Perm.KEEP_OWN_STATE, None)
 
 
 # --- Reading ---------------------------------------------------------------------------

@@ -315,6 +315,10 @@ def _nothing(world: World, actor: Actor) -> None:
     return None
 
 
+def _themself(world: World, actor: Actor) -> Actor:
+    return actor
+
+
 @dataclass(frozen=True)
 class SectionSpec:
     """A titled group of rows in the table."""
@@ -350,6 +354,22 @@ SECTIONS: tuple[SectionSpec, ...] = (
             ),
             RowSpec("reply", gettext_lazy("Reply"), Perm.REPLY, _topic),
             RowSpec(
+                "preview_post",
+                gettext_lazy("Preview a post while writing it"),
+                Perm.PREVIEW_POST,
+                _nothing,
+            ),
+            RowSpec(
+                "skip_posting_limits",
+                gettext_lazy(
+                    "Post without the new-member limits (posts an hour, links, "
+                    "images, mentions)"
+                ),
+                Perm.SKIP_POSTING_LIMITS,
+                _nothing,
+                gettext_lazy("The limits lift as a member's trust level grows."),
+            ),
+            RowSpec(
                 "like_post",
                 gettext_lazy("Like someone else's post"),
                 Perm.LIKE_POST,
@@ -378,6 +398,21 @@ SECTIONS: tuple[SectionSpec, ...] = (
                     "Flags weigh more with trust; brand representatives' flags "
                     "carry no weight toward hiding a post."
                 ),
+            ),
+            RowSpec(
+                "edit_profile",
+                gettext_lazy("Edit your own profile"),
+                Perm.EDIT_PROFILE,
+                _themself,
+            ),
+            RowSpec(
+                "keep_own_state",
+                gettext_lazy(
+                    "Mark notifications read, follow topics and categories, "
+                    "choose email preferences"
+                ),
+                Perm.KEEP_OWN_STATE,
+                _nothing,
             ),
         ),
     ),
@@ -505,6 +540,12 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Open the category's review queue"),
                 Perm.VIEW_REVIEW_QUEUE,
                 _category,
+            ),
+            RowSpec(
+                "review_flags",
+                gettext_lazy("Agree, disagree or defer on the flags of a post"),
+                Perm.REVIEW_FLAGS,
+                _others_post,
             ),
             RowSpec(
                 "request_review",

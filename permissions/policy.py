@@ -8,12 +8,13 @@ coverage shows which branches the tests exercise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeAlias, TypeGuard
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Post, Topic
+from moderation.models import Appeal, ModerationAction
 
 Actor: TypeAlias = User | AnonymousUser
 
@@ -43,6 +45,14 @@ class Perm(StrEnum):
     ACCEPT_ANSWER = "accept_answer"
     VIEW_POST_HISTORY = "view_post_history"
     FLAG_POST = "flag_post"
+    # Rendering the composer's text; the same hard denials as posting.
+    PREVIEW_POST = "preview_post"
+    # Posting without the new-member limits (rate, links, images, mentions).
+    SKIP_POSTING_LIMITS = "skip_posting_limits"
+    # One's own account and private state: the profile, read marks, watches,
+    # notification settings, taking back one's bookmarks.
+    EDIT_PROFILE = "edit_profile"
+    KEEP_OWN_STATE = "keep_own_state"
     # Moderation of someone else's content: category moderators and admins,
     # never brand representatives.
     HIDE_POST = "hide_post"
@@ -57,6 +67,8 @@ class Perm(StrEnum):
     RETITLE_TOPIC = "retitle_topic"
     SLOW_MODE = "slow_mode"
     VIEW_REVIEW_QUEUE = "view_review_queue"
+    # Deciding the flags on one post (agree, disagree, defer).
+    REVIEW_FLAGS = "review_flags"
     VIEW_FLAGGERS = "view_flaggers"
     SANCTION_USER = "sanction_user"
     REQUEST_REVIEW = "request_review"
@@ -452,9 +464,11 @@ def _view_review_queue(actor: Actor, category: Category | None) -> Decision:
     return deny(_("Only moderators of this category see its review queue."))
 
 
-def _sanction_user(actor: Actor, target: User) -> Decision:
+def _sanction_user(actor: Actor, target: User | None) -> Decision:
     if (denial := _active_member(actor)) is not None:
         return denial
+    if target is None:
+        return deny(_("This account no longer exists."))
     if is_brand_rep(actor):
         return deny(_("Brand representatives never sanction members."))
     if actor.pk == target.pk:
@@ -542,7 +556,7 @@ def _request_review(actor: Actor, post: Post) -> Decision:
 APPEAL_WINDOW = timedelta(days=30)
 
 
-def _appeal_action(actor: Actor, action: Any) -> Decision:
+def _appeal_action(actor: Actor, action: ModerationAction) -> Decision:
     if not actor.is_authenticated:
         return deny(_("Sign in first."))
     if not actor.is_active:
@@ -560,16 +574,14 @@ def _appeal_action(actor: Actor, action: Any) -> Decision:
     return ALLOW
 
 
-def _has_appeal(action: Any) -> bool:
-    from moderation.models import Appeal
-
+def _has_appeal(action: ModerationAction) -> bool:
     try:
         return action.appeal is not None
     except Appeal.DoesNotExist:
         return False
 
 
-def _decide_appeal(actor: Actor, appeal: Any) -> Decision:
+def _decide_appeal(actor: Actor, appeal: Appeal) -> Decision:
     """A different moderator of the category (never a brand representative,
     never the one who acted, never the appellant), or an admin."""
     if (denial := _active_member(actor)) is not None:
@@ -599,6 +611,67 @@ def _view_moderator_names(actor: Actor, obj: Any) -> Decision:
     if moderated is None or moderated:
         return ALLOW
     return deny(_("Moderators' names are visible to staff only."))
+
+
+def _preview_post(actor: Actor, obj: None) -> Decision:
+    if not actor.is_authenticated:
+        return deny(_("Sign in to write posts."))
+    if actor.is_banned:
+        return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    return ALLOW
+
+
+def _skip_posting_limits(actor: Actor, obj: None) -> Decision:
+    """Posting without the new-member limits: trust levels that
+    settings.FORUM_NEW_MEMBER_LIMITS leaves out, administrators, verified
+    brand representatives and anyone who moderates a category."""
+    if not actor.is_authenticated:
+        return deny(_("Sign in first."))
+    if actor.is_banned:
+        return deny(_("Your account is suspended."))
+    if not settings.FORUM_NEW_MEMBER_LIMITS.get(actor.trust_level):
+        return ALLOW
+    if is_admin(actor):
+        return ALLOW
+    if is_brand_rep(actor):
+        # Only an administrator makes someone a representative of a brand.
+        if actor.brand_id is not None:
+            return ALLOW
+        return deny(_("Representatives not yet verified for a brand are limited."))
+    moderated = moderated_category_ids(actor)
+    if moderated is None or moderated:
+        return ALLOW
+    return deny(
+        _(
+            "New members post a few times an hour, with few links, images and "
+            "mentions; the limits lift as they take part a little longer."
+        )
+    )
+
+
+def _edit_profile(actor: Actor, user: User) -> Decision:
+    if not actor.is_authenticated or not actor.is_active:
+        return deny(_("Sign in first."))
+    if actor.pk != user.pk:
+        return deny(_("You can only edit your own profile."))
+    return ALLOW
+
+
+def _keep_own_state(actor: Actor, obj: None) -> Decision:
+    """Read marks, watches, notification settings: the member's own rows.
+    Suspended members keep them too; closed accounts do not."""
+    if not actor.is_authenticated or not actor.is_active:
+        return deny(_("Sign in first."))
+    return ALLOW
+
+
+def _review_flags(actor: Actor, post: Post) -> Decision:
+    """Agree, disagree or defer on the flags of *post*: a moderator of its
+    category or an admin, never a brand representative (DESIGN.md: flags from
+    representatives go to unaffiliated moderators, and no moderator is one)."""
+    return _moderate_post(actor, post)
 
 
 # --- Querysets that agree with the rules ----------------------------------------------
@@ -664,6 +737,72 @@ def visible_posts(actor: Actor, posts: QuerySet[Post]) -> QuerySet[Post]:
     return posts if condition is None else posts.filter(condition)
 
 
+def reviewable_posts(actor: Actor, posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Keep the posts whose flags *actor* may review (Perm.REVIEW_FLAGS).
+
+    The review queue's scope; tests check it agrees with the rule post by post.
+    """
+    if _active_member(actor) is not None or is_brand_rep(actor):
+        return posts.none()
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return posts
+    return posts.filter(
+        Q(topic__category_id__in=moderated)
+        | Q(topic__category__parent_id__in=moderated)
+    )
+
+
+def decidable_appeals(actor: Actor, appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Keep the appeals *actor* may decide (Perm.DECIDE_APPEAL): the appeals
+    queue's scope; tests check it agrees with the rule appeal by appeal."""
+    if _active_member(actor) is not None or is_brand_rep(actor):
+        return appeals.none()
+    others = appeals.exclude(action__actor_id=actor.pk).exclude(appellant_id=actor.pk)
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return others
+    return others.filter(
+        Q(action__category_id__in=moderated)
+        | Q(action__category__parent_id__in=moderated)
+    )
+
+
+def posting_limits(member: User) -> Mapping[str, int] | None:
+    """The new-member limits that apply to *member*, or None when none do.
+
+    ``settings.FORUM_NEW_MEMBER_LIMITS`` gives them per trust level (read on
+    every call); Perm.SKIP_POSTING_LIMITS lifts them. The trust level is
+    looked at first, so members at unlimited levels cost no query.
+    """
+    limits: Mapping[str, int] | None = settings.FORUM_NEW_MEMBER_LIMITS.get(
+        member.trust_level
+    )
+    if not limits:
+        return None
+    if can(member, Perm.SKIP_POSTING_LIMITS, None):
+        return None
+    return limits
+
+
+def members_under_posting_limits(users: QuerySet[User]) -> QuerySet[User]:
+    """Keep the users posting_limits() limits, in one query; tests check the two agree."""
+    levels = [
+        level for level, limits in settings.FORUM_NEW_MEMBER_LIMITS.items() if limits
+    ]
+    not_rep = ~Q(role=Role.BRAND_REP)
+    active = Q(is_active=True) & (
+        Q(suspended_until__isnull=True) | Q(suspended_until__lte=timezone.now())
+    )
+    moderators = User.objects.filter(moderator_assignments__isnull=False).values("pk")
+    exempt = active & (
+        (not_rep & (Q(role=Role.ADMIN) | Q(is_superuser=True)))
+        | (Q(role=Role.BRAND_REP) & Q(brand__isnull=False))
+        | (not_rep & Q(pk__in=moderators))
+    )
+    return users.filter(trust_level__in=levels).exclude(exempt)
+
+
 _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_CATEGORY: _view_category,
     Perm.VIEW_TOPIC: _view_topic,
@@ -676,6 +815,10 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.ACCEPT_ANSWER: _accept_answer,
     Perm.VIEW_POST_HISTORY: _view_post_history,
     Perm.FLAG_POST: _flag_post,
+    Perm.PREVIEW_POST: _preview_post,
+    Perm.SKIP_POSTING_LIMITS: _skip_posting_limits,
+    Perm.EDIT_PROFILE: _edit_profile,
+    Perm.KEEP_OWN_STATE: _keep_own_state,
     Perm.HIDE_POST: _moderate_post,
     Perm.REMOVE_POST: _moderate_post,
     Perm.REDACT_POST: _moderate_post,
@@ -688,6 +831,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.RETITLE_TOPIC: _moderate_topic,
     Perm.SLOW_MODE: _moderate_topic,
     Perm.VIEW_REVIEW_QUEUE: _view_review_queue,
+    Perm.REVIEW_FLAGS: _review_flags,
     Perm.VIEW_FLAGGERS: _view_flaggers,
     Perm.SANCTION_USER: _sanction_user,
     Perm.REQUEST_REVIEW: _request_review,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from moderation.actions import posts, sanctions, topics
 from moderation.audit import record
 from moderation.log import REASON_MAX_LENGTH, alias_for
 from moderation.models import Appeal, AppealStatus, ModerationAction
@@ -32,13 +33,7 @@ Reversal = Callable[[User, ModerationAction], None]
 
 
 def reversals() -> dict[str, Reversal]:
-    """Every action kind that can be undone, merged from the action modules.
-
-    Imported lazily: the action modules import moderation.log and friends,
-    and appeals must not fix their import order.
-    """
-    from moderation.actions import posts, sanctions, topics
-
+    """Every action kind that can be undone, merged from the action modules."""
     merged: dict[str, Reversal] = {}
     for module in (posts, topics, sanctions):
         merged.update(getattr(module, "REVERSALS", {}))

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from forum.models import Post
+from moderation.actions.posts import hide_post, remove_post
+from moderation.actions.sanctions import sanction_user
 from moderation.log import clean_rule_and_reason, record_action
 from moderation.models import (
     ActionKind,
@@ -191,7 +193,7 @@ def decide_flags(
     (defer, or an action that changed nothing). Raises ValidationError when
     there is nothing pending (code "resolved") or the input is incomplete.
     """
-    policy.require(actor, Perm.VIEW_REVIEW_QUEUE, post.topic.category)
+    policy.require(actor, Perm.REVIEW_FLAGS, post)
     if decision not in DECISIONS:
         raise ValidationError(_("Choose agree, disagree or defer."), code="decision")
     if decision == "agree" and outcome not in OUTCOMES:
@@ -285,9 +287,6 @@ def _carry_out(
     pending_review: bool,
 ) -> ModerationAction | None:
     """Call the moderation action an "agree" outcome stands for."""
-    from moderation.actions.posts import hide_post, remove_post
-    from moderation.actions.sanctions import sanction_user
-
     if outcome == "hide":
         return hide_post(
             actor,

@@ -309,8 +309,10 @@ def restore_removed_post(actor: User, post: Post) -> Post:
 
     A spam removal gets its text back from the latest revision. Illegal
     content was purged for good, so only the "Removed" label goes; the post
-    stays empty. The caller (the appeal decision) checked who may do this.
+    stays empty. Undoing a removal takes the power to remove (Perm.REMOVE_POST),
+    asked here whatever the caller checked.
     """
+    policy.require(actor, Perm.REMOVE_POST, post)
     with transaction.atomic():
         locked = _locked(post)
         if locked.removed_at is None:

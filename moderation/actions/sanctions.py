@@ -148,8 +148,10 @@ def lift_sanction(actor: User, action: ModerationAction) -> None:
     Revokes its Sanction row and recomputes silenced_until / suspended_until
     from the sanctions still in force, so an unrelated, longer sanction
     keeps running. Writes no ModerationAction: the appeal is the record.
-    The caller (the appeal decision) checked who may do this.
+    Lifting a sanction takes the power to impose it (Perm.SANCTION_USER on
+    the member), asked here whatever the caller checked.
     """
+    policy.require(actor, Perm.SANCTION_USER, action.target_user)
     sanction_id = action.details.get("sanction_id")
     if action.target_user_id is None:
         return

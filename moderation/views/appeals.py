@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -170,9 +170,9 @@ def _appeal_of(action: ModerationAction) -> Appeal | None:
 
 
 def _decidable_appeals(request: AuthedHttpRequest) -> QuerySet[Appeal]:
-    """Pending appeals the user may decide: in the categories they moderate
-    (all, for admins), never against their own actions, never their own."""
-    user = request.user
+    """Pending appeals the user may decide (the policy's decidable_appeals): in
+    the categories they moderate (all, for admins), never against their own
+    actions, never their own."""
     appeals = (
         Appeal.objects.filter(status=AppealStatus.PENDING)
         .select_related(
@@ -182,17 +182,9 @@ def _decidable_appeals(request: AuthedHttpRequest) -> QuerySet[Appeal]:
             "action__post",
             "action__target_user",
         )
-        .exclude(action__actor_id=user.pk)
-        .exclude(appellant_id=user.pk)
         .order_by("created_at", "pk")
     )
-    moderated = policy.moderated_category_ids(user)
-    if moderated is None:
-        return appeals
-    return appeals.filter(
-        Q(action__category_id__in=moderated)
-        | Q(action__category__parent_id__in=moderated)
-    )
+    return policy.decidable_appeals(request.user, appeals)
 
 
 def _render_queue(

@@ -19,7 +19,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -231,8 +230,8 @@ def request_review_view(request: AuthedHttpRequest, post_id: int) -> HttpRespons
 
 
 def _queue_posts(request: AuthedHttpRequest) -> QuerySet[Post]:
-    """Posts with pending flags in the categories the user moderates (all, for
-    admins): those with open flags first, then deferred ones, oldest first.
+    """Posts with pending flags whose flags the user may review (the policy's
+    reviewable_posts): those with open flags first, then deferred ones, oldest first.
 
     Everything a row shows is annotated or prefetched, so a page costs the
     same number of queries whatever it holds.
@@ -308,13 +307,7 @@ def _queue_posts(request: AuthedHttpRequest) -> QuerySet[Post]:
         )
         .order_by("-has_open", "first_flagged_at", "pk")
     )
-    moderated = policy.moderated_category_ids(request.user)
-    if moderated is None:
-        return posts
-    return posts.filter(
-        Q(topic__category_id__in=moderated)
-        | Q(topic__category__parent_id__in=moderated)
-    )
+    return policy.reviewable_posts(request.user, posts)
 
 
 def _render_queue(
@@ -374,7 +367,7 @@ def queue_decide_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(
         Post.objects.select_related("topic__category__parent", "author"), pk=post_id
     )
-    policy.require(request.user, Perm.VIEW_REVIEW_QUEUE, post.topic.category)
+    policy.require(request.user, Perm.REVIEW_FLAGS, post)
     rules = list(Rule.objects.filter(is_active=True))
     form = DecideForm(request.POST, rules=rules, auto_id=f"id_q{post.pk}_%s")
     status = 400

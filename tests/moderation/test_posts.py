@@ -23,7 +23,13 @@ from moderation.models import (
     Rule,
 )
 from notifications.models import Event
-from tests.factories import make_category, make_moderator, make_post, make_user
+from tests.factories import (
+    make_admin,
+    make_category,
+    make_moderator,
+    make_post,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +287,7 @@ def test_remove_post_refuses_an_unknown_kind(moderator, post, rule):
 def test_reversal_of_spam_removal_restores_the_text(client, moderator, post, rule):
     action = remove_post(moderator, post, kind="spam", rule=rule, reason="Spam")
 
-    REVERSALS[ActionKind.POST_REMOVED](make_user("decider"), action)
+    REVERSALS[ActionKind.POST_REMOVED](make_admin("decider"), action)
 
     post.refresh_from_db()
     assert (post.removed_at, post.removal_kind, post.is_hidden) == (None, "", False)
@@ -296,7 +302,7 @@ def test_reversal_of_spam_removal_restores_the_text(client, moderator, post, rul
 def test_reversal_of_illegal_removal_clears_the_label_only(moderator, post, rule):
     action = remove_post(moderator, post, kind="illegal", rule=rule, reason="Illegal")
 
-    REVERSALS[ActionKind.POST_REMOVED](make_user("decider"), action)
+    REVERSALS[ActionKind.POST_REMOVED](make_admin("decider"), action)
 
     post.refresh_from_db()
     assert (post.removed_at, post.removal_kind, post.is_hidden) == (None, "", False)

@@ -12,7 +12,12 @@ from django.utils import timezone
 from accounts.middleware import SUSPENDED_SESSION_KEY
 from moderation.actions.sanctions import REVERSALS, sanction_user
 from moderation.models import ActionKind, ModerationAction, Rule, Sanction
-from tests.factories import PASSWORD, make_category, make_moderator, make_user
+from tests.factories import (
+    PASSWORD,
+    make_admin,
+    make_category,
+    make_moderator,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +187,7 @@ def test_brand_rep_and_member_cannot_sanction(brand_rep, member, other_member, r
 def test_lift_sanction_recomputes_from_the_sanctions_left(moderator, member, rule):
     long = _sanction(moderator, member, "silence", rule, days=10)
     short = _sanction(moderator, member, "silence", rule, days=2)
-    decider = make_user("decider")
+    decider = make_admin("decider")
 
     REVERSALS[ActionKind.USER_SILENCED](decider, long)
 
@@ -203,7 +208,7 @@ def test_lift_sanction_recomputes_from_the_sanctions_left(moderator, member, rul
 def test_lifting_a_suspension_lets_the_member_sign_in(client, moderator, member, rule):
     action = _sanction(moderator, member, "suspension", rule, days=5)
 
-    REVERSALS[ActionKind.USER_SUSPENDED](make_user("decider"), action)
+    REVERSALS[ActionKind.USER_SUSPENDED](make_admin("decider"), action)
 
     _login(client, member)
     assert client.session.get("_auth_user_id") == str(member.pk)

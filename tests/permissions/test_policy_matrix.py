@@ -101,6 +101,11 @@ TABLE = {
     Perm.LIKE_POST: ("post", SIGNED_IN),
     Perm.BOOKMARK_POST: ("post", SIGNED_IN),  # private; silenced members too
     Perm.FLAG_POST: ("post", SIGNED_IN),
+    Perm.PREVIEW_POST: ("none", SIGNED_IN),
+    # Members at trust levels without limits, moderators, verified reps, admins.
+    Perm.SKIP_POSTING_LIMITS: ("none", SIGNED_IN - {"new_member"}),
+    Perm.EDIT_PROFILE: ("target", set()),  # someone else's profile: nobody
+    Perm.KEEP_OWN_STATE: ("none", SIGNED_IN),
     Perm.HIDE_POST: ("post", MODERATORS_HERE),
     Perm.REMOVE_POST: ("post", MODERATORS_HERE),
     Perm.REDACT_POST: ("post", MODERATORS_HERE),
@@ -114,6 +119,7 @@ TABLE = {
     Perm.RETITLE_TOPIC: ("topic", MODERATORS_HERE),
     Perm.SLOW_MODE: ("topic", MODERATORS_HERE),
     Perm.VIEW_REVIEW_QUEUE: ("category", MODERATORS_HERE),
+    Perm.REVIEW_FLAGS: ("post", MODERATORS_HERE),
     Perm.SANCTION_USER: ("target", {"moderator_here", "moderator_elsewhere", "admin"}),
     Perm.ASK_BRAND: ("topic", SIGNED_IN - REPS),
     Perm.ANSWER_BRAND_REQUESTS: ("none", REPS | {"admin"}),
@@ -150,6 +156,12 @@ def test_everyone_signed_in_edits_and_deletes_own_posts(world, perm):
     allowed = _allowed(
         world, perm, lambda kind, actor: own_posts.get(kind, world["post"])
     )
+
+    assert allowed == SIGNED_IN
+
+
+def test_everyone_signed_in_edits_their_own_profile_only(world):
+    allowed = _allowed(world, Perm.EDIT_PROFILE, lambda kind, actor: actor)
 
     assert allowed == SIGNED_IN
 

@@ -1,21 +1,30 @@
 """visible_* querysets agree with the per-object rules, for every kind of actor."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role, TrustLevel
 from forum import actions
-from forum.models import Category, Topic
-from moderation.models import ModeratorAssignment
+from forum.models import Category, Post, Topic
+from moderation.actions.appeals import appeal_action
+from moderation.actions.posts import hide_post
+from moderation.actions.sanctions import sanction_user
+from moderation.models import Appeal, ModeratorAssignment, Rule
 from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
     make_admin,
+    make_brand,
     make_brand_rep,
     make_category,
     make_group,
     make_moderator,
+    make_post,
     make_topic,
     make_user,
 )
@@ -57,6 +66,7 @@ def world():
     ModeratorAssignment.objects.bulk_create(
         [ModeratorAssignment(user=actors["brand_rep"], category=beta)]
     )
+    actors["topics"] = topics
     return actors
 
 
@@ -111,3 +121,179 @@ def test_moderator_of_parent_moderates_child(world):
 
     assert policy.moderates(world["moderator_beta"], beta_child) is True
     assert policy.moderates(world["moderator_public"], beta_child) is False
+
+
+# --- Which flagged posts a moderator may review -----------------------------------------
+
+
+@pytest.fixture
+def suspended_moderator(world):
+    moderator = make_moderator(Category.objects.get(slug="public"), "mod_suspended")
+    User.objects.filter(pk=moderator.pk).update(
+        suspended_until=timezone.now() + timedelta(days=3)
+    )
+    return User.objects.get(pk=moderator.pk)
+
+
+@pytest.mark.parametrize("actor_kind", [*ACTORS, "suspended_moderator"])
+def test_reviewable_posts_agrees_with_review_flags(
+    world, suspended_moderator, actor_kind
+):
+    world["suspended_moderator"] = suspended_moderator
+    actor = world[actor_kind]
+    # A reply by someone else where replies are possible.
+    for key in ("public", "public_child", "beta_child"):
+        topic = Topic.objects.get(pk=world["topics"][key].pk)
+        make_post(topic, world["insider"], body=f"Another post in {topic.title}.")
+
+    bulk = set(policy.reviewable_posts(actor, Post.objects.all()))
+    one_by_one = {
+        post
+        for post in Post.objects.select_related("topic__category__parent")
+        if policy.can(actor, Perm.REVIEW_FLAGS, post)
+    }
+
+    assert bulk == one_by_one
+    assert (len(bulk) > 0) is (
+        actor_kind in {"moderator_public", "moderator_beta", "admin"}
+    )
+
+
+# --- Which posting limits apply to a member ---------------------------------------------
+
+LIMITS = {
+    TrustLevel.NEW: {"posts_per_hour": 3, "links": 2},
+    TrustLevel.BASIC: {"links": 10},
+    TrustLevel.MEMBER: {},  # an empty entry limits nothing
+    TrustLevel.LEADER: {"mentions": 50},
+}
+
+
+def _population() -> list[User]:
+    """Every kind of account at every trust level, active and not."""
+    category = make_category("Limits", slug="limits")
+    brand = make_brand("Acme")
+    soon = timezone.now() + timedelta(days=2)
+    past = timezone.now() - timedelta(days=2)
+    people = []
+    for level in TrustLevel:
+        tag = f"l{int(level)}"
+        people += [
+            make_user(f"member_{tag}", trust_level=level),
+            make_user(f"admin_{tag}", trust_level=level, role=Role.ADMIN),
+            make_user(f"super_{tag}", trust_level=level, is_superuser=True),
+            make_user(
+                f"rep_{tag}", trust_level=level, role=Role.BRAND_REP, brand=brand
+            ),
+            make_user(f"suspended_{tag}", trust_level=level, suspended_until=soon),
+            make_user(f"was_suspended_{tag}", trust_level=level, suspended_until=past),
+            make_user(f"closed_admin_{tag}", trust_level=level, role=Role.ADMIN),
+            make_user(f"silenced_{tag}", trust_level=level, silenced_until=soon),
+        ]
+        moderator = make_user(f"moderator_{tag}", trust_level=level)
+        suspended_moderator = make_user(
+            f"suspended_moderator_{tag}", trust_level=level, suspended_until=soon
+        )
+        # A stray assignment (bulk_create skips save()'s refusal) makes a
+        # representative no moderator, and no less a representative.
+        stray_rep = make_user(
+            f"stray_rep_{tag}", trust_level=level, role=Role.BRAND_REP, brand=brand
+        )
+        ModeratorAssignment.objects.bulk_create(
+            [
+                ModeratorAssignment(user=user, category=category)
+                for user in (moderator, suspended_moderator, stray_rep)
+            ]
+        )
+        people += [moderator, suspended_moderator, stray_rep]
+    User.objects.filter(username__startswith="closed_").update(is_active=False)
+    return people
+
+
+@pytest.mark.parametrize("limits", [None, LIMITS], ids=["settings", "varied"])
+def test_members_under_posting_limits_agrees_with_posting_limits(settings, limits):
+    if limits is not None:
+        settings.FORUM_NEW_MEMBER_LIMITS = limits
+    _population()
+    table = settings.FORUM_NEW_MEMBER_LIMITS
+
+    bulk = set(policy.members_under_posting_limits(User.objects.all()))
+    one_by_one = {
+        user for user in User.objects.all() if policy.posting_limits(user) is not None
+    }
+
+    assert bulk == one_by_one
+    for user in User.objects.all():
+        limits_now = policy.posting_limits(user)
+        if limits_now is not None:
+            assert limits_now == table[user.trust_level]
+            assert not policy.can(user, Perm.SKIP_POSTING_LIMITS, None)
+    limited_names = {user.username for user in bulk}
+    # Limited levels only; moderators, representatives and admins never (a
+    # closed or suspended admin or moderator is limited: the exemption is a power).
+    assert {"member_l0", "suspended_moderator_l0", "closed_admin_l0"} <= limited_names
+    assert not limited_names & {
+        "moderator_l0",
+        "rep_l0",
+        "stray_rep_l0",
+        "admin_l0",
+        "super_l0",
+    }
+    assert "member_l3" not in limited_names
+
+
+# --- Which appeals a moderator may decide -------------------------------------------------
+
+
+@pytest.mark.parametrize("actor_kind", [*ACTORS, "second_moderator_public"])
+def test_decidable_appeals_agrees_with_decide_appeal(world, actor_kind):
+    rule = Rule.objects.create(number=1, title="Be kind")
+    public = Category.objects.get(slug="public")
+    world["second_moderator_public"] = make_moderator(public, "mod_public_2")
+    author, insider = world["author"], world["insider"]
+    topics = world["topics"]
+    # Appeals against a moderator's, another moderator's and an admin's
+    # actions, in a public category, a restricted subcategory and none.
+    hidden_public = hide_post(
+        world["moderator_public"],
+        topics["public_child"].first_post,
+        rule=rule,
+        reason="Off topic",
+    )
+    hidden_beta = hide_post(
+        world["moderator_beta"], topics["beta_child"].first_post, rule=rule, reason="x"
+    )
+    other_admin = make_admin("admin_2")
+    warned = sanction_user(
+        other_admin, world["member"], kind="warning", rule=rule, reason="Insults"
+    )
+    warned_moderator = sanction_user(
+        other_admin,
+        world["moderator_public"],
+        kind="warning",
+        rule=rule,
+        reason="Insults",
+    )
+    for appellant, action in (
+        (author, hidden_public),
+        (insider, hidden_beta),
+        (world["member"], warned),
+        (world["moderator_public"], warned_moderator),
+    ):
+        appeal_action(
+            appellant, action, statement="I was quoting the manual, honestly."
+        )
+    actor = world[actor_kind]
+
+    bulk = set(policy.decidable_appeals(actor, Appeal.objects.all()))
+    one_by_one = {
+        appeal
+        for appeal in Appeal.objects.select_related("action__category__parent")
+        if policy.can(actor, Perm.DECIDE_APPEAL, appeal)
+    }
+
+    assert bulk == one_by_one
+    if actor_kind == "admin":
+        assert len(bulk) == 4
+    if actor_kind == "second_moderator_public":
+        assert {a.appellant_id for a in bulk} == {author.pk}

@@ -25,6 +25,8 @@ from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from moderation.models import ModeratorAssignment
+from notifications.models import Delivery, Event, Notification
+from notifications.tasks import dispatch_event
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -287,9 +289,6 @@ def _events_held_back() -> Iterator[None]:
 
 
 def _notify_in_app_only() -> int:
-    from notifications.models import Delivery, Event, Notification
-    from notifications.tasks import dispatch_event
-
     with _events_held_back(), transaction.atomic():
         for event_id in Event.objects.filter(dispatched_at__isnull=True).values_list(
             "pk", flat=True

@@ -1,0 +1,311 @@
+"""Every public action asks the policy first (DESIGN.md: "Each action checks
+the policy"), whatever its caller checked.
+
+The walk reads the action modules with ``ast``: a public function's first
+statement (after its docstring) must be ``policy.require(...)``, or a call to
+a helper of the same module whose own first statement is one. A public
+function that changes nothing, or only does bookkeeping inside an action that
+asked, is on ALLOWLIST with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from accounts.models import User
+from forum.models import Post
+from moderation.actions.posts import remove_post, restore_removed_post
+from moderation.actions.sanctions import lift_sanction, sanction_user
+from moderation.models import Rule, Sanction
+from tests.factories import (
+    make_admin,
+    make_brand_rep,
+    make_category,
+    make_moderator,
+    make_post,
+    make_topic,
+    make_user,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION_MODULES = sorted(
+    [
+        ROOT / "forum" / "actions.py",
+        ROOT / "accounts" / "actions.py",
+        ROOT / "notifications" / "actions.py",
+        *(
+            path
+            for path in (ROOT / "moderation" / "actions").glob("*.py")
+            if path.name != "__init__.py"
+        ),
+    ]
+)
+
+# "module.function": why it need not ask the policy. Keep each reason true.
+ALLOWLIST: dict[str, str] = {
+    # Pure helpers: validate, compute or look up; they change no state.
+    "forum.actions.clean_title": "normalises and validates a title (forms too)",
+    "forum.actions.resolve_tags": "looks up existing tags by name; writes nothing",
+    "forum.actions.render_body": "renders Markdown and finds mentions; writes nothing",
+    "forum.actions.snapshot_role": "computes the role label a post records",
+    "forum.actions.clean_bookmark_note": "validates a bookmark note",
+    "forum.actions.max_post_length": "reads a setting",
+    "accounts.actions.ensure_can_become_brand_rep": (
+        "validation shared with the admin forms; raises ValidationError, writes "
+        "nothing (verify_brand_rep asks the policy, then calls it)"
+    ),
+    "accounts.actions.ensure_can_moderate": (
+        "validation shared with the admin forms; raises ValidationError, writes "
+        "nothing (assign_moderator asks the policy, then calls it)"
+    ),
+    "notifications.actions.preference_kinds": "lists the kinds a member chooses for",
+    "moderation.actions.appeals.reversals": (
+        "the table of undo functions; decide_appeal calls them after Perm.DECIDE_APPEAL"
+    ),
+    "moderation.actions.appeals.clean_statement": "validates an appeal's text",
+    "moderation.actions.appeals.clean_decision_reason": "validates a reason",
+    "moderation.actions.flags.flag_weight": "computes a flag's weight",
+    "moderation.actions.flags.open_flag_weight": "sums open flags; writes nothing",
+    "moderation.actions.sanctions.clean_duration": "validates a duration",
+    # System bookkeeping inside actions that asked.
+    "moderation.actions.sanctions.recompute_sanction_state": (
+        "re-derives silenced_until / suspended_until from the Sanction rows, "
+        "inside sanction_user's and lift_sanction's transactions after their "
+        "policy.require; decides nothing"
+    ),
+}
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    body = list(function.body)
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        body = body[1:]
+    return body
+
+
+def _is_require(call: ast.expr) -> bool:
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "require"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "policy"
+    )
+
+
+def _called_name(call: ast.expr) -> str | None:
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def unguarded_functions(source: str) -> list[str]:
+    """The public functions of *source* whose first statement doesn't ask the policy."""
+    tree = ast.parse(source)
+    functions = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+    def guarded(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        if name in seen or name not in functions:
+            return False
+        body = _body(functions[name])
+        if not body:
+            return False
+        first = body[0]
+        # `policy.require(...)`, or `return helper(...)` / `helper(...)` where
+        # the helper starts with it.
+        value = first.value if isinstance(first, ast.Expr | ast.Return) else None
+        if value is None:
+            return False
+        if _is_require(value):
+            return True
+        callee = _called_name(value)
+        return callee is not None and guarded(callee, seen | {name})
+
+    return sorted(
+        name for name in functions if not name.startswith("_") and not guarded(name)
+    )
+
+
+def _all_unguarded() -> set[str]:
+    found = set()
+    for path in ACTION_MODULES:
+        module = _module_name(path)
+        for name in unguarded_functions(path.read_text()):
+            found.add(f"{module}.{name}")
+    return found
+
+
+def test_the_walk_finds_the_action_modules():
+    names = {_module_name(path) for path in ACTION_MODULES}
+
+    assert {
+        "forum.actions",
+        "accounts.actions",
+        "notifications.actions",
+        "moderation.actions.posts",
+        "moderation.actions.sanctions",
+        "moderation.actions.appeals",
+        "moderation.actions.flags",
+        "moderation.actions.topics",
+    } <= names
+
+
+def test_every_public_action_asks_the_policy_first():
+    unguarded = _all_unguarded() - set(ALLOWLIST)
+
+    assert not unguarded, (
+        "These public functions of action modules don't call policy.require "
+        "first: ask the policy, or add them to ALLOWLIST with the reason: "
+        f"{sorted(unguarded)}"
+    )
+
+
+def test_the_allowlist_has_no_stale_entries():
+    # An entry that now asks the policy, or no longer exists, must go.
+    assert set(ALLOWLIST) <= _all_unguarded()
+
+
+def test_the_walk_tells_guarded_from_unguarded():
+    source = '''
+def _require_admin(actor):
+    policy.require(actor, Perm.ACCESS_ADMIN, None)
+
+def through_helper(actor):
+    """Docstring first is fine."""
+    _require_admin(actor)
+    do_it()
+
+def asks(actor, post):
+    policy.require(actor, Perm.HIDE_POST, post)
+
+def returns_helper(actor):
+    return _require_admin(actor)
+
+def checks_later(actor, post):
+    if post is None:
+        return
+    policy.require(actor, Perm.HIDE_POST, post)
+
+def because_the_caller_checked(actor, post):
+    post.save()
+
+def _private(actor):
+    pass
+'''
+    assert unguarded_functions(source) == [
+        "because_the_caller_checked",
+        "checks_later",
+    ]
+
+
+# --- The effects: the actions that trusted their caller now refuse -------------------------
+
+
+@pytest.fixture
+def removed_post(db):
+    category = make_category("General", slug="general")
+    moderator = make_moderator(category, "mod")
+    topic = make_topic(category, make_user("author"))
+    post = make_post(topic, make_user("replier"), body="Buy cheap watches.")
+    rule = Rule.objects.create(number=1, title="No spam")
+    remove_post(moderator, post, kind="spam", rule=rule, reason="Spam")
+    return post
+
+
+@pytest.mark.parametrize("who", ["member", "brand_rep", "moderator_elsewhere"])
+def test_restore_removed_post_refuses_who_may_not_remove(removed_post, who):
+    actor = {
+        "member": lambda: make_user("member"),
+        "brand_rep": lambda: make_brand_rep("rep"),
+        "moderator_elsewhere": lambda: make_moderator(
+            make_category("Elsewhere", slug="elsewhere"), "mod_elsewhere"
+        ),
+    }[who]()
+
+    with pytest.raises(PermissionDenied):
+        restore_removed_post(actor, removed_post)
+
+    # Still removed for everyone reading the topic.
+    assert Post.objects.get(pk=removed_post.pk).removed_at is not None
+
+
+def test_restore_removed_post_works_for_an_admin(removed_post):
+    restore_removed_post(make_admin("admin"), removed_post)
+
+    assert Post.objects.get(pk=removed_post.pk).removed_at is None
+
+
+@pytest.fixture
+def silenced(db):
+    category = make_category("General", slug="general")
+    moderator = make_moderator(category, "mod")
+    member = make_user("member")
+    rule = Rule.objects.create(number=1, title="Be kind")
+    action = sanction_user(
+        moderator,
+        member,
+        kind="silence",
+        rule=rule,
+        reason="Insults",
+        duration=timedelta(days=3),
+    )
+    return member, action
+
+
+@pytest.mark.parametrize("who", ["member", "brand_rep", "themself"])
+def test_lift_sanction_refuses_who_may_not_sanction(silenced, who):
+    member, action = silenced
+    actor = {
+        "member": lambda: make_user("other"),
+        "brand_rep": lambda: make_brand_rep("rep"),
+        "themself": lambda: member,
+    }[who]()
+
+    with pytest.raises(PermissionDenied):
+        lift_sanction(actor, action)
+
+    assert User.objects.get(pk=member.pk).is_silenced
+    assert Sanction.objects.get().revoked_at is None
+
+
+def test_lift_sanction_works_for_an_admin(silenced):
+    member, action = silenced
+
+    lift_sanction(make_admin("admin"), action)
+
+    assert not User.objects.get(pk=member.pk).is_silenced
+
+
+# --- preview_view asks the policy ---------------------------------------------------------
+
+
+def test_preview_is_refused_to_visitors_and_silenced_members(client, silenced):
+    member, _action = silenced
+    url = reverse("forum:preview")
+
+    assert client.post(url, {"body": "**hi**"}).status_code == 403
+    client.force_login(member)
+    assert client.post(url, {"body": "**hi**"}).status_code == 403
+    client.force_login(make_user("speaker"))
+    response = client.post(url, {"body": "**hi**"})
+    assert response.status_code == 200
+    assert b"<strong>hi</strong>" in response.content
