@@ -61,14 +61,16 @@ def _load(token: str) -> Any:
 
 def read_appeal_token(token: str) -> tuple[User, ModerationAction]:
     data = _load(token)
-    if not isinstance(data, dict):
+    action_id = data.get("a") if isinstance(data, dict) else None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(action_id, int) or not isinstance(user_id, int):
         raise AppealLinkError(_("This appeal link is not valid."))
     action = (
         ModerationAction.objects.select_related("appeal", "topic", "post", "category")
-        .filter(pk=data.get("a"), target_user_id=data.get("u"))
+        .filter(pk=action_id, target_user_id=user_id)
         .first()
     )
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     if action is None or user is None:
         raise AppealLinkError(_("This appeal link no longer matches an action."))
     if timezone.now() - action.created_at > APPEAL_WINDOW:
