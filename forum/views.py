@@ -709,6 +709,10 @@ def ask_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     return redirect(topic.get_absolute_url())
 
 
+# Requests in topics locked or closed since, listed under the queue (oldest first).
+ON_HOLD_SHOWN = 50
+
+
 @login_required
 @require_GET
 def brand_queue_view(request: AuthedHttpRequest) -> HttpResponse:
@@ -716,7 +720,16 @@ def brand_queue_view(request: AuthedHttpRequest) -> HttpResponse:
     policy.require(request.user, Perm.ANSWER_BRAND_REQUESTS, None)
     requests = queries.open_brand_requests(request.user)
     page = _paginate(request, requests)
-    return render(request, "forum/brand_queue/index.html", {"page_obj": page})
+    on_hold = list(queries.brand_requests_on_hold(request.user)[: ON_HOLD_SHOWN + 1])
+    return render(
+        request,
+        "forum/brand_queue/index.html",
+        {
+            "page_obj": page,
+            "on_hold": on_hold[:ON_HOLD_SHOWN],
+            "more_on_hold": len(on_hold) > ON_HOLD_SHOWN,
+        },
+    )
 
 
 @login_required

@@ -477,7 +477,12 @@ def _ask_brand(actor: Actor, topic: Topic) -> Decision:
         return denial
     if is_brand_rep(actor):
         return deny(_("You represent a brand; answer the question instead."))
-    if topic.deleted_at is not None or topic.is_locked:
+    if (
+        topic.deleted_at is not None
+        or topic.merged_into_id is not None
+        or topic.is_locked
+        or topic.is_closed  # representatives could not reply to answer it
+    ):
         return deny(_("This topic is closed to new requests."))
     return ALLOW
 
@@ -662,6 +667,27 @@ def visible_posts(actor: Actor, posts: QuerySet[Post]) -> QuerySet[Post]:
     """
     condition = _visible_topic_q(actor, "topic__")
     return posts if condition is None else posts.filter(condition)
+
+
+def topics_open_to_replies(actor: Actor, topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """Keep the topics _reply lets *actor* reply to; tests check the two agree.
+
+    The brand-request queue asks it: a request on a topic the representative
+    can no longer reply to (locked, closed) is not work they can do.
+    """
+    if not actor.is_authenticated or actor.is_banned or actor.is_silenced:
+        return topics.none()
+    topics = visible_topics(actor, topics).filter(
+        deleted_at__isnull=True, merged_into__isnull=True
+    )
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return topics
+    return topics.filter(
+        Q(is_locked=False, is_closed=False)
+        | Q(category_id__in=moderated)
+        | Q(category__parent_id__in=moderated)
+    )
 
 
 _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
