@@ -28,7 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
-DATASET = ROOT.parent / "shared" / "bench" / "dataset.py"
+DATASET = (
+    ROOT / "bench" / "dataset.py"
+)  # the project's generator (docs/import-format.md)
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
 SEARCH_ONE_CLIENT = "search, one client (member)"
