@@ -319,6 +319,8 @@ def main() -> None:
             )
         return
     fanout_out = fanout(env, args.watchers)
+    log("timing the markup tests' pathological inputs (CPU per render)")
+    markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
     outcome = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scale": args.scale,
@@ -333,6 +335,7 @@ def main() -> None:
         "queries": query_counts,
         "results": results,
         "fanout": fanout_out,
+        "markup": markup_out,
         "member": spec["member"],
     }
     (VAR / f"results-{args.scale}.json").write_text(json.dumps(outcome, indent=2))
