@@ -8,7 +8,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".git", ".venv", "node_modules", "var", "__pycache__", "screenshots"}
 TEXT = {".py", ".md", ".toml", ".txt", ".html", ".yml", ".yaml", ".cfg", ".lua", ".sh"}
 NAMED = {"Makefile", "Dockerfile", "run"}
-OUTSIDE = re.compile(r"\.\./shared|shared/(DESIGN|STYLE)\.md|shared/bench")
+# The brief's documents and generator, outside the repository: their content now
+# lives in docs/ and bench/dataset.py.
+OUTSIDE = re.compile(r"\.\./shared|\b(DESIGN|STYLE)\.md\b|shared/bench")
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 
 
