@@ -6,6 +6,8 @@ trailing payloads) and gives every avatar the same small square size.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from io import BytesIO
 
 from django.conf import settings
@@ -18,6 +20,37 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 MAX_SOURCE_PIXELS = 40_000_000  # well above any camera, far below a decompression bomb
+
+# An aside in brackets is a note about the person, not part of their name:
+# "Ines (admin)", "Tom [Brevetto]".
+_ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
+FALLBACK_INITIAL = "?"
+
+
+def _first_alnum(word: str) -> str:
+    """The first letter or digit of *word* (any script), upper-cased; "" if none."""
+    for char in word:
+        if char.isalnum():
+            upper = char.upper()
+            # "ß".upper() is "SS": one initial stays one character.
+            return upper if len(upper) == 1 else char
+    return ""
+
+
+def initials(name: str, username: str = "") -> str:
+    """Up to two initials for the generated avatar, from letters and digits only.
+
+    The first letter or digit of each of the first two words of *name* that
+    have one, ignoring punctuation, symbols, emoji and bracketed asides
+    ("Ines (admin)" gives "I", "Jean-Luc Picard" "JP", "Émile Zola" "ÉZ"). With
+    none in the name, the first letter or digit of *username*; with none
+    there either, "?".
+    """
+    text = unicodedata.normalize("NFC", _ASIDE.sub(" ", name))
+    letters = [c for c in map(_first_alnum, text.split()) if c][:2]
+    if letters:
+        return "".join(letters)
+    return _first_alnum(unicodedata.normalize("NFC", username)) or FALLBACK_INITIAL
 
 
 def process_avatar(upload: UploadedFile) -> ContentFile[bytes]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.avatars import initials as avatar_initials
 from accounts.roles import Role, TrustLevel
 
 AVATAR_COLOURS = [
@@ -170,9 +171,7 @@ class User(AbstractUser):
 
     @property
     def initials(self) -> str:
-        parts = self.name.split()
-        letters = "".join(p[0] for p in parts[:2]) if parts else self.username[:1]
-        return letters.upper()
+        return avatar_initials(self.name, self.username)
 
 
 class Brand(models.Model):

@@ -209,6 +209,15 @@ def render(var: Path) -> str:
         run.get("fanout", "not measured"),
         "```",
         "",
+        "## Markup: pathological input (`bench/markup.py`)",
+        "",
+        "CPU seconds to render each input of `tests/forum/test_markup.py` (best of",
+        "three); the tests bound the work (calls grow linearly), this measures the time.",
+        "",
+        "```",
+        run.get("markup", "not measured"),
+        "```",
+        "",
     ]
     lines += targets(run, same)
     analysis = ROOT / "bench" / "analysis.md"

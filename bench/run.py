@@ -28,7 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
-DATASET = ROOT.parent / "shared" / "bench" / "dataset.py"
+DATASET = (
+    ROOT / "bench" / "dataset.py"
+)  # the project's generator (docs/import-format.md)
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
 SEARCH_ONE_CLIENT = "search, one client (member)"
@@ -317,6 +319,8 @@ def main() -> None:
             )
         return
     fanout_out = fanout(env, args.watchers)
+    log("timing the markup tests' pathological inputs (CPU per render)")
+    markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
     outcome = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scale": args.scale,
@@ -331,6 +335,7 @@ def main() -> None:
         "queries": query_counts,
         "results": results,
         "fanout": fanout_out,
+        "markup": markup_out,
         "member": spec["member"],
     }
     (VAR / f"results-{args.scale}.json").write_text(json.dumps(outcome, indent=2))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
@@ -57,6 +57,9 @@ MAX_TAGS_PER_TOPIC = 4
 TITLE_MIN_LENGTH = 5
 TITLE_MAX_LENGTH = 150
 QUOTE_LINK = re.compile(r"^\s*>.*\]\(/p/(\d+)/?\)", re.MULTILINE)
+# The posts a reply may point to with reply_to: those shown with their text
+# (not hidden, removed or deleted). The reply page offers only these too.
+REPLYABLE_POSTS = Q(is_hidden=False, removed_at__isnull=True, deleted_at__isnull=True)
 
 
 # --- Validation shared by the actions ---------------------------------------------------
@@ -301,6 +304,24 @@ def reply_to_topic(
 
     with transaction.atomic():
         locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        if locked.category_id == topic.category_id:
+            locked.category = topic.category  # loaded for the check above
+        # Asked again under the lock: a moderator may have locked or closed
+        # the topic since the check above.
+        policy.require(author, Perm.REPLY, locked)
+        if reply_to is not None and not (
+            Post.objects.select_for_update()
+            .filter(REPLYABLE_POSTS, pk=reply_to.pk, topic_id=topic.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _(
+                    "The post you were replying to has been hidden or deleted, so "
+                    "your reply can't point to it. Your text is kept: post it as a "
+                    "reply to the topic."
+                ),
+                code="reply_to",
+            )
         number = locked.last_post_number + 1
         post = _new_post(
             author,

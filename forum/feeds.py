@@ -22,6 +22,24 @@ FEED_SIZE = 30
 ANONYMOUS = AnonymousUser()
 
 
+def public_feed_url(obj: Category | Topic) -> str:
+    """The address of *obj*'s Atom feed, or "" when that feed is a 404.
+
+    Feeds are read without a session, so a page links to its feed only when
+    the policy lets an anonymous visitor read *obj*: the very check the feed
+    itself makes (CategoryFeed / TopicFeed.get_object). A restricted category,
+    a hidden topic shown to its author, a topic in a restricted category: no
+    link.
+    """
+    if isinstance(obj, Category):
+        if policy.can(ANONYMOUS, Perm.VIEW_CATEGORY, obj):
+            return reverse("forum:feed_category", args=[obj.slug])
+        return ""
+    if policy.can(ANONYMOUS, Perm.VIEW_TOPIC, obj):
+        return reverse("forum:feed_topic", args=[obj.pk])
+    return ""
+
+
 class _TopicsFeed(Feed):
     feed_type = Atom1Feed
 

@@ -1,15 +1,16 @@
 """Import a forum export in the neutral JSON-lines format.
 
-The format is the one ``../shared/bench/dataset.py`` generates and documents:
-a directory with ``categories.jsonl``, ``users.jsonl``, ``topics.jsonl`` and
+The format is documented in docs/import-format.md (``bench/dataset.py``
+generates it): a directory with ``categories.jsonl``, ``users.jsonl``, ``topics.jsonl`` and
 ``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). It is the
 benchmark's fixture and Hearth's migration path for a community arriving from
 another forum engine.
 
 Why this module writes rows without going through ``forum.actions``
 --------------------------------------------------------------------
-STYLE.md says every state change goes through an action. The importer is the
-one deliberate exception, because an import is a *migration*, not activity:
+Every state change in Hearth goes through an action (docs/architecture.md).
+The importer is the one deliberate exception, because an import is a
+*migration*, not activity:
 
 * actions emit an outbox event per change; replaying years of history through
   them would notify every watcher of every old post (a notification storm)

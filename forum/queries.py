@@ -202,8 +202,8 @@ def brands() -> list[Brand]:
     return list(Brand.objects.order_by("name"))
 
 
-def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
-    """Open requests the actor can answer, oldest first, in visible topics only."""
+def _brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
+    """Open requests for the actor's brand (every brand for admins)."""
     requests = BrandRequest.objects.filter(answered_at__isnull=True)
     if policy.is_brand_rep(actor):
         # A representative without a brand has no requests to answer.
@@ -212,11 +212,28 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
             if actor.brand_id is not None
             else requests.none()
         )
+    return requests.select_related(
+        "topic", "topic__category", "brand", "requested_by"
+    ).order_by("created_at", "pk")
+
+
+def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
+    """Open requests the actor can answer now, oldest first: in topics they may
+    reply to (a reply is the answer)."""
+    answerable = policy.topics_open_to_replies(actor, Topic.objects.all())
+    return _brand_requests(actor).filter(topic__in=answerable)
+
+
+def brand_requests_on_hold(actor: Actor) -> QuerySet[BrandRequest]:
+    """Open requests in topics the actor may read but not reply to (a
+    moderator locked or closed the topic): no longer work to do, so the queue
+    lists them apart; they come back if the topic is reopened."""
     visible = policy.visible_topics(actor, Topic.objects.all())
+    answerable = policy.topics_open_to_replies(actor, Topic.objects.all())
     return (
-        requests.filter(topic__in=visible)
-        .select_related("topic", "topic__category", "brand", "requested_by")
-        .order_by("created_at", "pk")
+        _brand_requests(actor)
+        .filter(topic__in=visible, topic__deleted_at__isnull=True)
+        .exclude(topic__in=answerable)
     )
 
 

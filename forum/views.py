@@ -388,6 +388,11 @@ def reply_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             add_action_errors(form, exc)
+            if any(error.code == "reply_to" for error in exc.error_list):
+                # Keep the text, drop the post it can no longer point to.
+                data = request.POST.copy()
+                data["reply_to"] = ""
+                form.data = data
         else:
             url = topic.get_post_url(post.number)
             if request.htmx:
@@ -411,13 +416,9 @@ def _reply_form_page(
         initial: dict[str, object] = {}
         quote_id = request.GET.get("quote") or request.GET.get("reply_to")
         if quote_id and quote_id.isdigit():
-            reply_to = (
-                Post.objects.filter(
-                    pk=int(quote_id), topic=topic, deleted_at__isnull=True
-                )
-                .exclude(is_hidden=True)
-                .first()
-            )
+            reply_to = Post.objects.filter(
+                actions.REPLYABLE_POSTS, pk=int(quote_id), topic=topic
+            ).first()
         if reply_to is not None:
             initial["reply_to"] = reply_to.pk
             if request.GET.get("quote"):
@@ -425,7 +426,7 @@ def _reply_form_page(
         form = ReplyForm(initial=initial)
     elif form.data.get("reply_to", "").isdigit():
         reply_to = Post.objects.filter(
-            pk=int(form.data["reply_to"]), topic=topic
+            actions.REPLYABLE_POSTS, pk=int(form.data["reply_to"]), topic=topic
         ).first()
     return render(
         request,
@@ -707,6 +708,10 @@ def ask_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     return redirect(topic.get_absolute_url())
 
 
+# Requests in topics locked or closed since, listed under the queue (oldest first).
+ON_HOLD_SHOWN = 50
+
+
 @login_required
 @require_GET
 def brand_queue_view(request: AuthedHttpRequest) -> HttpResponse:
@@ -714,7 +719,16 @@ def brand_queue_view(request: AuthedHttpRequest) -> HttpResponse:
     policy.require(request.user, Perm.ANSWER_BRAND_REQUESTS, None)
     requests = queries.open_brand_requests(request.user)
     page = _paginate(request, requests)
-    return render(request, "forum/brand_queue/index.html", {"page_obj": page})
+    on_hold = list(queries.brand_requests_on_hold(request.user)[: ON_HOLD_SHOWN + 1])
+    return render(
+        request,
+        "forum/brand_queue/index.html",
+        {
+            "page_obj": page,
+            "on_hold": on_hold[:ON_HOLD_SHOWN],
+            "more_on_hold": len(on_hold) > ON_HOLD_SHOWN,
+        },
+    )
 
 
 @login_required

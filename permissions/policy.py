@@ -491,7 +491,12 @@ def _ask_brand(actor: Actor, topic: Topic) -> Decision:
         return denial
     if is_brand_rep(actor):
         return deny(_("You represent a brand; answer the question instead."))
-    if topic.deleted_at is not None or topic.is_locked:
+    if (
+        topic.deleted_at is not None
+        or topic.merged_into_id is not None
+        or topic.is_locked
+        or topic.is_closed  # representatives could not reply to answer it
+    ):
         return deny(_("This topic is closed to new requests."))
     return ALLOW
 
@@ -669,7 +674,7 @@ def _keep_own_state(actor: Actor, obj: None) -> Decision:
 
 def _review_flags(actor: Actor, post: Post) -> Decision:
     """Agree, disagree or defer on the flags of *post*: a moderator of its
-    category or an admin, never a brand representative (DESIGN.md: flags from
+    category or an admin, never a brand representative (docs/architecture.md: flags from
     representatives go to unaffiliated moderators, and no moderator is one)."""
     return _moderate_post(actor, post)
 
@@ -801,6 +806,27 @@ def members_under_posting_limits(users: QuerySet[User]) -> QuerySet[User]:
         | (not_rep & Q(pk__in=moderators))
     )
     return users.filter(trust_level__in=levels).exclude(exempt)
+
+
+def topics_open_to_replies(actor: Actor, topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """Keep the topics _reply lets *actor* reply to; tests check the two agree.
+
+    The brand-request queue asks it: a request on a topic the representative
+    can no longer reply to (locked, closed) is not work they can do.
+    """
+    if not actor.is_authenticated or actor.is_banned or actor.is_silenced:
+        return topics.none()
+    topics = visible_topics(actor, topics).filter(
+        deleted_at__isnull=True, merged_into__isnull=True
+    )
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return topics
+    return topics.filter(
+        Q(is_locked=False, is_closed=False)
+        | Q(category_id__in=moderated)
+        | Q(category__parent_id__in=moderated)
+    )
 
 
 _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {

@@ -3,8 +3,6 @@ after an interruption duplicates nothing, and bad records are reported with
 their file and line while the rest is imported."""
 
 import json
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 from unittest import mock
@@ -15,6 +13,7 @@ from django.core.management import call_command
 from django.db.models import Count, Max
 
 from accounts.models import User
+from bench.dataset import generate
 from forum import importer as importer_module
 from forum.importer import Importer
 from forum.markup import render_post_body
@@ -23,19 +22,12 @@ from notifications.models import Event, TopicWatch
 
 pytestmark = pytest.mark.django_db
 
-DATASET = Path(__file__).resolve().parents[3] / "shared" / "bench" / "dataset.py"
-
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
-    if not DATASET.is_file():
-        pytest.skip(f"{DATASET} not found")
+    """A tiny export from the project's own generator (bench/dataset.py)."""
     out = tmp_path_factory.mktemp("export")
-    subprocess.run(
-        [sys.executable, str(DATASET), "--scale", "0.002", "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
+    generate(out, scale=0.002)
     return out
 
 

@@ -1,11 +1,13 @@
 """A suspended member can't sign in, yet is told of the suspension by email
 and can appeal it through the signed link in that email."""
 
+import time
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.urls import reverse
+from django.utils import timezone
 
 from moderation.actions.sanctions import sanction_user
 from moderation.appeal_links import appeal_path
@@ -13,6 +15,7 @@ from moderation.models import Appeal, ModerationAction
 from notifications.emails import deliver_email
 from notifications.models import Delivery, Event
 from notifications.tasks import dispatch_event
+from permissions.policy import APPEAL_WINDOW
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +71,51 @@ def test_appeal_link_is_tamper_proof(client, moderator, other_member):
         client.get(reverse("moderation:appeal_by_link", args=["nonsense"])).status_code
         == 404
     )
+
+
+def _warned(moderator, member) -> ModerationAction:
+    sanction_user(
+        moderator, member, kind="warning", rule=None, reason="Tone.", duration=None
+    )
+    return ModerationAction.objects.get()
+
+
+def test_appeal_link_does_not_depend_on_when_it_is_made(
+    moderator, other_member, monkeypatch
+):
+    """Regression: the token carried its signing second, so the link in the
+    email and one made a second later differed (the test above flaked)."""
+    action = _warned(moderator, other_member)
+    first = appeal_path(action)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)  # an hour on
+
+    assert appeal_path(action) == first
+
+
+def test_appeal_link_expires_with_the_appeal_window(client, moderator, other_member):
+    action = _warned(moderator, other_member)
+    link = appeal_path(action)
+    assert client.get(link).status_code == 200
+    ModerationAction.objects.filter(pk=action.pk).update(
+        created_at=timezone.now() - APPEAL_WINDOW - timedelta(minutes=1)
+    )
+
+    response = client.get(link)
+
+    assert response.status_code == 404
+    assert b"expired" in response.content
+
+
+def test_links_signed_with_a_time_by_earlier_versions_still_work(
+    client, moderator, other_member
+):
+    action = _warned(moderator, other_member)
+    legacy = signing.dumps(
+        {"a": action.pk, "u": action.target_user_id}, salt="hearth.appeal"
+    )
+
+    response = client.get(reverse("moderation:appeal_by_link", args=[legacy]))
+
+    assert response.status_code == 200
+    assert b"not valid" not in response.content

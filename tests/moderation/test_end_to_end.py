@@ -1,4 +1,4 @@
-"""The whole moderation story over HTTP, as DESIGN.md tells it:
+"""The whole moderation story over HTTP, as docs/architecture.md tells it:
 flag → hidden pending review at the threshold (brand-rep flags weigh
 nothing) → review → action citing a rule → tombstone and public log entry →
 appeal decided by a different moderator → outcome in public."""

@@ -1,4 +1,4 @@
-"""Every public action asks the policy first (DESIGN.md: "Each action checks
+"""Every public action asks the policy first (docs/architecture.md: "Each action checks
 the policy"), whatever its caller checked.
 
 The walk reads the action modules with ``ast``: a public function's first

@@ -1,4 +1,4 @@
-"""Every (role × verb) cell of DESIGN.md's roles table, through the policy."""
+"""Every (role × verb) cell of the roles table (docs/architecture.md), through the policy."""
 
 from typing import Any
 

@@ -11,7 +11,7 @@ from forum.importer import Importer, summary
 class Command(BaseCommand):
     help = (
         "Import categories, users, topics, posts and likes from a directory of "
-        "JSON-lines files (the format of ../shared/bench/dataset.py). Safe to "
+        "JSON-lines files (the format of docs/import-format.md). Safe to "
         "re-run: an interrupted import resumes where it stopped."
     )
 
