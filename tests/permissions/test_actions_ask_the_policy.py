@@ -1,5 +1,5 @@
-"""Every public action asks the policy first (docs/architecture.md: "Each action checks
-the policy"), whatever its caller checked.
+"""Every public action asks the policy first (docs/architecture.md: an action
+reads top to bottom and asks the policy first), whatever its caller checked.
 
 The walk reads the action modules with ``ast``: a public function's first
 statement (after its docstring) must be ``policy.require(...)``, or a call to
