@@ -29,6 +29,7 @@ from accounts.roles import PostRole, Role
 from forum.limits import (
     check_content_limits,
     check_duplicate,
+    check_mention_count,
     check_posting_limits,
     check_slow_mode,
 )
@@ -115,6 +116,7 @@ def render_body(body: str) -> tuple[str, list[User]]:
     mentions of people who don't exist.
     """
     names = extract_mentions(body)
+    check_mention_count(names)  # before any name is looked up
     mentioned: list[User] = []
     if names:
         lowered = {name.lower() for name in names}
@@ -132,11 +134,7 @@ def render_body(body: str) -> tuple[str, list[User]]:
                     "Nobody here is called %(names)s. Check the spelling, or put them in `backticks` if they aren't mentions.",
                     len(missing),
                 )
-                % {
-                    "names": ", @".join(missing)
-                    if len(missing) == 1
-                    else ", ".join(f"@{n}" for n in missing)
-                },
+                % {"names": _name_list(missing)},
                 code="mentions",
             )
     try:
@@ -155,6 +153,25 @@ def render_body(body: str) -> tuple[str, list[User]]:
     except MarkupError as exc:
         raise ValidationError(str(exc), code="body") from exc
     return html, mentioned
+
+
+UNKNOWN_MENTIONS_SHOWN = 10
+
+
+def _name_list(missing: Sequence[str]) -> str:
+    """ "a" alone; "@a, @b" up to ten; the first ten and "… and N more"."""
+    if len(missing) == 1:
+        return missing[0]
+    shown = ", ".join(f"@{name}" for name in missing[:UNKNOWN_MENTIONS_SHOWN])
+    rest = len(missing) - UNKNOWN_MENTIONS_SHOWN
+    if rest <= 0:
+        return shown
+    return ngettext(
+        "%(names)s … and %(n)d more", "%(names)s … and %(n)d more", rest
+    ) % {
+        "names": shown,
+        "n": rest,
+    }
 
 
 def snapshot_role(author: User, category: Category) -> PostRole:

@@ -289,6 +289,9 @@ FORUM_TRUST_LEVELS = {
         "sanction_free_days": 100,
     },
 }
+# Mentions a post may hold, at every trust level and for every role (the
+# per-level "mentions" below are lower for new and basic members).
+MAX_MENTIONS_PER_POST = env_int("MAX_MENTIONS_PER_POST", 20)
 # Limits for new (0) and basic (1) members; higher levels are not limited.
 FORUM_NEW_MEMBER_LIMITS = {
     0: {"posts_per_hour": 3, "links": 2, "images": 1, "mentions": 2},
