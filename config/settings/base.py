@@ -235,7 +235,14 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # serves MEDIA_ROOT at MEDIA_URL.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The longest allowed post (30,000 characters: forum.markup's
+# DEFAULT_MAX_POST_LENGTH) sent as a URL-encoded form, where a character takes
+# up to 4 UTF-8 bytes and each byte is sent as %XX (12 bytes a character), plus
+# 64 KiB for the title and the other fields: 424,000 bytes. A bigger body is
+# refused before it is parsed (config.errors.bad_request: 413, the site's error
+# page); a text under it but over the post limit gets the form back with its
+# message. Files (avatars) don't count toward it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000 * 12 + 64 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
