@@ -12,16 +12,19 @@ promise, whatever the rows say.
 
 Where each post is read is computed from the data at each check (its topic
 and page now), so a post moved elsewhere is followed. The number of pages
-read is bounded: a page is a function of the data, so when no row changed
-since the last full read (`data_state()`, every row of every table but the
-visitor's own bookkeeping) a check re-reads only the anonymous pages, through
-the page cache as a visitor gets them (a poisoned cache would show there);
-when any row changed it empties the cache and re-reads one page per
-(viewer, topic page) holding recorded posts.
+read is bounded: a page is a function of the data, so a check after a
+request that changed no row (`data_state()`, every row of every table but the
+visitor's own bookkeeping) reads nothing; after one that changed any row it
+empties the cache and re-reads one page per (viewer, topic page) holding
+recorded posts. `final_check()` reads every page again at the end, first
+through the page cache as a visitor gets it (a signed-in request never fills
+that cache, so nothing the walk did could have poisoned it; this proves it),
+then fresh.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -82,7 +85,7 @@ class _Posts(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.html = html
         self.line_starts = [0]
-        self.line_starts += [i + 1 for i, ch in enumerate(html) if ch == "\n"]
+        self.line_starts += [m.end() for m in re.finditer("\n", html)]
         self.stack: list[tuple[str, str | None, int]] = []
         self.article: int | None = None
         self.details = 0
@@ -215,9 +218,18 @@ class VisibleWords:
         is data_state() now, when the caller has it."""
         self.checks += 1
         state = data_state() if state is None else state
-        full = state != self._state
+        if state == self._state:
+            return  # no row changed: every page is as last read
         self._state = state
-        self.full_checks += full
+        self.full_checks += 1
+        self._check_pages(context, fresh=True)
+
+    def final_check(self, context: object) -> None:
+        """Every page once more: through the page cache, then fresh."""
+        self._check_pages(context, fresh=False)
+        self._check_pages(context, fresh=True)
+
+    def _check_pages(self, context: object, *, fresh: bool) -> None:
         post_ids = {seen.post_id for seen in self.seen}
         locations = self._locations(post_ids)
         numbers = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "number"))
@@ -226,9 +238,7 @@ class VisibleWords:
             assert seen.post_id in locations, (context, "post row gone", seen)
             by_page[seen.viewer, locations[seen.post_id]].append(seen)
         for (viewer, url), seens in sorted(by_page.items()):
-            if not full and viewer != "anonymous":
-                continue  # no row changed: the page is as last read
-            status, page = self._read(viewer, url, fresh=full)
+            status, page = self._read(viewer, url, fresh=fresh)
             assert page is not None, (context, viewer, url, status)
             for seen in seens:
                 number = numbers[seen.post_id]

@@ -266,10 +266,13 @@ def _walk(client, scene, topic, post, *, own: bool) -> list[tuple[str, str, int]
         else:
             assert response.status_code in (403, 404, 405), (url, response.status_code)
         assert everything_after == everything_before, url
-    # Bounded: per request, the anonymous pages (cache hits) when no row
-    # changed, one page per (viewer, topic page) when one did.
+    words.final_check("after the walk")
+    # Bounded: one page per (viewer, topic page) after each request that
+    # changed a row, none after the others.
     pages = 6  # two topics, each read by anonymous and by two authors
-    assert words.pages_read <= pages + 2 * words.checks + pages * words.full_checks
+    assert words.checks == len(walked)
+    assert words.full_checks < len(walked) // 4
+    assert words.pages_read == pages * (1 + words.full_checks + 2)
     return walked
 
 
