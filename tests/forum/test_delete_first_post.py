@@ -202,3 +202,18 @@ def test_deleting_a_reply_keeps_counters_right(category, member, other_member):
     topic.refresh_from_db()
     assert topic.reply_count == 1
     _assert_counters_are_right()
+
+
+def test_a_reply_from_a_deleted_account_still_keeps_the_topic(
+    category, member, other_member
+):
+    topic = make_topic(category, member, title="Grinder retention numbers")
+    reply = make_post(topic, other_member, "About 0.2 g for mine.")
+    other_member.delete()  # the post stays, without an author
+
+    _client(member).post(f"/p/{topic.first_post_id}/delete/")
+
+    topic.refresh_from_db()
+    assert topic.deleted_at is None
+    page = _client().get(topic.get_absolute_url()).content.decode()
+    assert "About 0.2 g for mine." in _body(page, reply.number)
