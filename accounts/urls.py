@@ -1,10 +1,11 @@
 from django.urls import path
 
 from accounts import views
+from config import converters  # noqa: F401  (registers "username")
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("u/<str:username>/", views.profile_view, name="profile"),
+    path("u/<username:username>/", views.profile_view, name="profile"),
     path("settings/", views.settings_view, name="settings"),
 ]

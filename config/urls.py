@@ -30,6 +30,7 @@ if settings.SERVE_MEDIA:
         ),
     ]
 
+handler400 = "config.errors.bad_request"
 handler404 = "config.errors.not_found"
 handler403 = "config.errors.forbidden"
 handler500 = "config.errors.server_error"

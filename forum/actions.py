@@ -29,6 +29,7 @@ from accounts.roles import PostRole, Role
 from forum.limits import (
     check_content_limits,
     check_duplicate,
+    check_mention_count,
     check_posting_limits,
     check_slow_mode,
 )
@@ -118,6 +119,7 @@ def render_body(body: str) -> tuple[str, list[User]]:
     mentions of people who don't exist.
     """
     names = extract_mentions(body)
+    check_mention_count(names)  # before any name is looked up
     mentioned: list[User] = []
     if names:
         lowered = {name.lower() for name in names}
@@ -135,11 +137,7 @@ def render_body(body: str) -> tuple[str, list[User]]:
                     "Nobody here is called %(names)s. Check the spelling, or put them in `backticks` if they aren't mentions.",
                     len(missing),
                 )
-                % {
-                    "names": ", @".join(missing)
-                    if len(missing) == 1
-                    else ", ".join(f"@{n}" for n in missing)
-                },
+                % {"names": _name_list(missing)},
                 code="mentions",
             )
     try:
@@ -158,6 +156,25 @@ def render_body(body: str) -> tuple[str, list[User]]:
     except MarkupError as exc:
         raise ValidationError(str(exc), code="body") from exc
     return html, mentioned
+
+
+UNKNOWN_MENTIONS_SHOWN = 10
+
+
+def _name_list(missing: Sequence[str]) -> str:
+    """ "a" alone; "@a, @b" up to ten; the first ten and "… and N more"."""
+    if len(missing) == 1:
+        return missing[0]
+    shown = ", ".join(f"@{name}" for name in missing[:UNKNOWN_MENTIONS_SHOWN])
+    rest = len(missing) - UNKNOWN_MENTIONS_SHOWN
+    if rest <= 0:
+        return shown
+    return ngettext(
+        "%(names)s … and %(n)d more", "%(names)s … and %(n)d more", rest
+    ) % {
+        "names": shown,
+        "n": rest,
+    }
 
 
 def snapshot_role(author: User, category: Category) -> PostRole:
@@ -423,27 +440,92 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
     return post
 
 
+def deletes_topic(post: Post) -> bool:
+    """Whether deleting *post* deletes its whole topic: only a first post
+    nobody else answered. Once anyone else has posted in the topic (even a
+    post since deleted, hidden or removed), the topic and their posts stay and
+    only the first post becomes a placeholder (docs/decisions.md)."""
+    if post.number != 1:
+        return False
+    others = Post.objects.filter(topic_id=post.topic_id).exclude(pk=post.pk)
+    if post.author_id is None:
+        return not others.exists()
+    # exclude() keeps posts whose author is NULL (an erased account): others.
+    return not others.exclude(author_id=post.author_id).exists()
+
+
 def delete_post(actor: User, post: Post) -> Post:
     """Soft-delete one's own post: a placeholder stays, the history is kept.
 
-    Deleting the first post deletes the topic the same way.
+    Deleting the first post deletes the topic the same way only while nobody
+    else has posted in it (deletes_topic); otherwise the topic, its title and
+    everyone's replies stay, and the first post shows "deleted by its author"
+    like any other. Nobody's own deletion makes other people's posts
+    disappear; removing those takes a moderator, one post at a time, in the
+    open. Counters follow resync_counters: replies and posts count live posts.
     """
     policy.require(actor, Perm.DELETE_POST, post)
     now = timezone.now()
     with transaction.atomic():
+        # Locking the topic serializes this with replies, so a reply can't
+        # slip in between "nobody else posted" and deleting the topic.
+        topic = Topic.objects.select_for_update().get(pk=post.topic_id)
+        whole_topic = deletes_topic(post)
         updated = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(
             deleted_at=now
         )
         if not updated:
             return post
         post.deleted_at = now
-        if post.number == 1:
-            Topic.objects.filter(pk=post.topic_id).update(deleted_at=now)
-            Category.objects.filter(pk=post.topic.category_id).update(
-                topic_count=Greatest(F("topic_count") - 1, 0)
-            )
+        if whole_topic:
+            _delete_topic(topic, now, post)
+        else:
+            _count_deleted_post(topic, post)
         emit(EventKind.POST_DELETED, actor=actor, topic=post.topic, post=post)
     return post
+
+
+def _delete_topic(topic: Topic, now: datetime, first: Post) -> None:
+    """Soft-delete *topic* (its first post already is): out of lists, counts,
+    tags and its category's "latest"."""
+    live_posts = Post.objects.filter(topic=topic, deleted_at__isnull=True).count()
+    Topic.objects.filter(pk=topic.pk).update(deleted_at=now)
+    Category.objects.filter(pk=topic.category_id).update(
+        topic_count=Greatest(F("topic_count") - 1, 0),
+        post_count=Greatest(F("post_count") - live_posts - 1, 0),
+    )
+    Tag.objects.filter(topics=topic).update(
+        topic_count=Greatest(F("topic_count") - 1, 0)
+    )
+    newest = (
+        Topic.objects.filter(category_id=topic.category_id, deleted_at__isnull=True)
+        .order_by("-last_posted_at", "-pk")
+        .values_list("pk", "last_posted_at")
+        .first()
+    )
+    Category.objects.filter(pk=topic.category_id, last_topic=topic).update(
+        last_topic_id=newest[0] if newest else None,
+        last_posted_at=newest[1] if newest else None,
+    )
+    first.topic.deleted_at = now
+
+
+def _count_deleted_post(topic: Topic, post: Post) -> None:
+    """One post became a placeholder in a topic that stays."""
+    Category.objects.filter(pk=topic.category_id).update(
+        post_count=Greatest(F("post_count") - 1, 0)
+    )
+    changes: dict[str, object] = {}
+    if post.number > 1:
+        changes["reply_count"] = Greatest(F("reply_count") - 1, 0)
+    if topic.last_post_id == post.pk:
+        changes["last_post"] = (
+            Post.objects.filter(topic=topic, deleted_at__isnull=True)
+            .order_by("-number")
+            .first()
+        )
+    if changes:
+        Topic.objects.filter(pk=topic.pk).update(**changes)
 
 
 def like_post(actor: User, post: Post) -> Post:

@@ -47,7 +47,10 @@ class _TopicsFeed(Feed):
         return item.title
 
     def item_description(self, item: Topic) -> str:
-        return excerpt(item.first_post.body_html, 400) if item.first_post else ""
+        first = item.first_post
+        if first is None or first.deleted_at is not None or first.is_hidden:
+            return ""  # a deleted or hidden first post keeps its text off feeds
+        return excerpt(first.body_html, 400)
 
     def item_link(self, item: Topic) -> str:
         return item.get_absolute_url()

@@ -8,15 +8,22 @@ limited. Which limits apply to whom is the policy's answer
 verified brand representatives and anyone who moderates a category are exempt.
 
 Trust levels lift the limits; they never grant moderation powers.
+
+One limit holds at every trust level and for everyone:
+``settings.MAX_MENTIONS_PER_POST`` (``check_mention_count``), checked on the
+names found in the text before any of them is looked up, so a post of
+thousands of mentions costs one parse, not thousands of lookups, links and
+notifications.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -184,6 +191,34 @@ def _who(author: User) -> str:
     if author.trust_level == TrustLevel.BASIC:
         return _("Basic members")
     return _("Members at your trust level")
+
+
+DEFAULT_MAX_MENTIONS_PER_POST = 20
+
+
+def max_mentions_per_post() -> int:
+    return int(
+        getattr(settings, "MAX_MENTIONS_PER_POST", DEFAULT_MAX_MENTIONS_PER_POST)
+    )
+
+
+def check_mention_count(names: Sequence[str]) -> None:
+    """Refuse text mentioning more people than MAX_MENTIONS_PER_POST (every
+    trust level, every role). *names* are the distinct names mentioned."""
+    cap = max_mentions_per_post()
+    if len(names) <= cap:
+        return
+    raise ValidationError(
+        ngettext(
+            "A post can mention at most %(n)d person (this one mentions %(count)d). "
+            "Mention fewer people, or put names that aren't mentions in `backticks`.",
+            "A post can mention at most %(n)d people (this one mentions %(count)d). "
+            "Mention fewer people, or put names that aren't mentions in `backticks`.",
+            cap,
+        )
+        % {"n": cap, "count": len(names)},
+        code="mentions",
+    )
 
 
 DUPLICATE_WINDOW = timedelta(hours=24)

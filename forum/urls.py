@@ -1,6 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from config import converters  # noqa: F401  (registers "topic_slug")
 from forum import feeds, views
 
 app_name = "forum"
@@ -16,9 +17,9 @@ urlpatterns = [
     path("c/<slug:slug>/new-topic/", views.topic_start_view, name="topic_start"),
     path("tags/<slug:slug>/", views.tag_view, name="tag"),
     path("t/<int:topic_id>/", views.topic_short_view, name="topic_short"),
-    path("t/<str:slug>/<int:topic_id>/", views.topic_view, name="topic"),
+    path("t/<topic_slug:slug>/<int:topic_id>/", views.topic_view, name="topic"),
     path(
-        "t/<str:slug>/<int:topic_id>/<int:number>",
+        "t/<topic_slug:slug>/<int:topic_id>/<int:number>",
         views.topic_post_view,
         name="topic_post",
     ),

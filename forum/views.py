@@ -487,10 +487,14 @@ def post_delete_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         actions.delete_post(request.user, post)
         messages.success(request, _("Your post was deleted. Its history is kept."))
-        if post.number == 1:
+        if post.topic.deleted_at is not None:
             return redirect(post.topic.category.get_absolute_url())
         return redirect(post.topic.get_post_url(post.number))
-    return render(request, "forum/post_delete/index.html", {"post": post})
+    return render(
+        request,
+        "forum/post_delete/index.html",
+        {"post": post, "deletes_topic": actions.deletes_topic(post)},
+    )
 
 
 @login_required

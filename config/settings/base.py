@@ -235,7 +235,14 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # serves MEDIA_ROOT at MEDIA_URL.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The longest allowed post (30,000 characters: forum.markup's
+# DEFAULT_MAX_POST_LENGTH) sent as a URL-encoded form, where a character takes
+# up to 4 UTF-8 bytes and each byte is sent as %XX (12 bytes a character), plus
+# 64 KiB for the title and the other fields: 424,000 bytes. A bigger body is
+# refused before it is parsed (config.errors.bad_request: 413, the site's error
+# page); a text under it but over the post limit gets the form back with its
+# message. Files (avatars) don't count toward it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000 * 12 + 64 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -289,6 +296,9 @@ FORUM_TRUST_LEVELS = {
         "sanction_free_days": 100,
     },
 }
+# Mentions a post may hold, at every trust level and for every role (the
+# per-level "mentions" below are lower for new and basic members).
+MAX_MENTIONS_PER_POST = env_int("MAX_MENTIONS_PER_POST", 20)
 # Limits for new (0) and basic (1) members; higher levels are not limited.
 FORUM_NEW_MEMBER_LIMITS = {
     0: {"posts_per_hour": 3, "links": 2, "images": 1, "mentions": 2},

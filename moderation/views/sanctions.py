@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.middleware import SUSPENDED_SESSION_KEY
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
+from config import converters  # noqa: F401  (registers "username")
 from forum.models import Post
 from moderation.actions import sanctions as actions
 from moderation.forms import ModerationForm
@@ -148,6 +149,6 @@ def suspended_view(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("u/<str:username>/sanction/", sanction_view, name="sanction"),
+    path("u/<username:username>/sanction/", sanction_view, name="sanction"),
     path("suspended/", suspended_view, name="suspended"),
 ]

@@ -1,18 +1,25 @@
 """Every URL that accepts POST, walked as a brand representative against
-someone else's post and topic.
+someone else's post and topic, and again against the representative's own
+announcement (which members answered, one of them critically).
 
 The URLs are collected from the URLconf, so a new endpoint is covered
 automatically. Endpoints a representative may legitimately use (their own
 account, replying, liking, escalating …) are listed in PEER_ENDPOINTS; for
 those the member's content must come out unchanged. Every other endpoint
 must answer 403, 404 or 405 (or send a non-staff visitor to the admin
-login) and leave the whole database as it was.
+login) and leave the whole database as it was; against their own post, the
+representative may also edit and delete it (OWN_CONTENT_ENDPOINTS).
+
+Rows are not the promise; what people see is. After EVERY request, every
+other member's post that an anonymous visitor (and its author) could see
+before the walk must still be visible to them over HTTP, its body byte for
+byte, or carry a public moderation tombstone (tests/permissions/effects.py).
 """
 
 import re
 
 import pytest
-from django.apps import apps
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from forum.models import CategoryKind, Post, Topic
@@ -23,9 +30,11 @@ from tests.factories import (
     make_category,
     make_moderator,
     make_post,
+    make_tag,
     make_topic,
     make_user,
 )
+from tests.permissions.effects import VisibleWords, data_state
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +79,8 @@ PEER_ENDPOINTS = {
     "mark_all_read",
     "preferences",
 }
+# What a representative may do to their own post (and nobody else's).
+OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}
 
 TOPIC_FIELDS = [
     "title",
@@ -124,26 +135,8 @@ def _all_post_urls(values: dict[str, str]):
             yield url, name
 
 
-# The representative's own bookkeeping of signing in and visiting.
-BOOKKEEPING = {"accounts.UserVisit", "sessions.Session"}
-BOOKKEEPING_COLUMNS = {"last_login", "last_seen_at"}
-
-
-def _fingerprint() -> dict[str, list]:
-    """Every row of every table, for an exact before/after comparison."""
-    snapshot = {}
-    for model in apps.get_models():
-        if model._meta.label in BOOKKEEPING:
-            continue
-        columns = [
-            f.attname
-            for f in model._meta.concrete_fields
-            if f.attname not in BOOKKEEPING_COLUMNS
-        ]
-        snapshot[model._meta.label] = sorted(
-            model._default_manager.order_by().values_list(*columns), key=repr
-        )
-    return snapshot
+# Every row of every table but the representative's sign-in bookkeeping.
+_fingerprint = data_state
 
 
 def _content(topic: Topic, post: Post) -> tuple:
@@ -157,17 +150,40 @@ def scene():
     category = make_category("General", slug="general")
     other = make_category("Elsewhere", slug="elsewhere")
     make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
+    news = make_category("News", slug="news", kind=CategoryKind.ANNOUNCEMENTS)
+    make_tag("grinders")
     critic = make_user("critic")
     make_moderator(category, "mira")
     topic = make_topic(category, critic, title="The grinder burrs are misaligned")
     post = make_post(topic, make_user("second"), body="Same here, support was slow.")
     rep = make_brand_rep("marco")
-    return {"topic": topic, "post": post, "critic": critic, "rep": rep, "other": other}
+    announcement = make_topic(
+        news,
+        rep,
+        title="Introducing the G2 grinder",
+        body="Say hello to the G2.",
+        tags=["grinders"],
+    )
+    critical = make_post(
+        announcement,
+        critic,
+        body="Mine broke after **two weeks** and support never answered.",
+    )
+    make_post(announcement, make_user("fan"), body="Looks *great*, ordered one.")
+    make_post(announcement, rep, body="Thanks, all!")
+    return {
+        "topic": topic,
+        "post": post,
+        "critic": critic,
+        "rep": rep,
+        "other": other,
+        "announcement": announcement,
+        "critical": critical,
+    }
 
 
-def test_brand_rep_cannot_change_others_content_through_any_post_url(client, scene):
-    topic, post, rep = scene["topic"], scene["post"], scene["rep"]
-    values = {
+def _values(scene, topic, post) -> dict[str, str]:
+    return {
         "post_id": str(post.pk),
         "topic_id": str(topic.pk),
         "number": str(post.number),
@@ -183,7 +199,11 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
         "path": "x",
         "url": "x",
     }
-    payload = {
+
+
+def _payload(scene, post) -> dict[str, str]:
+    rep = scene["rep"]
+    return {
         "body": "Rewritten by the brand.",
         "title": "Nothing to see here",
         "reason": "Competitor link",
@@ -199,37 +219,86 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
         "is_hidden": "on",
         "duration": "30",
     }
-    checked = []
-    for url, name in _all_post_urls(values):
+
+
+def _walk(client, scene, topic, post, *, own: bool) -> list[tuple[str, str, int]]:
+    """POST to every URL as the representative, aimed at *topic* and *post*;
+    after each request, check rows (for someone else's content) and effects
+    (always). Returns (url, name, status) for each request."""
+    rep = scene["rep"]
+    member_topic, member_post = scene["topic"], scene["post"]
+    words = VisibleWords(rep)
+    seen = words.record()
+    # Both topics' member posts, to anonymous and to their authors.
+    assert len(seen) == 8, seen
+    payload = _payload(scene, post)
+    walked = []
+    for url, name in _all_post_urls(_values(scene, topic, post)):
         # Topic URLs with a slug take the topic's slug.
         if url.startswith("/t/"):
             url = url.replace("/general/", f"/{topic.slug}/")
         client.login(username=rep.username, password=PASSWORD)
-        content_before = _content(topic, post)
+        content_before = _content(member_topic, member_post)
         counts_before = (
             AuditEntry.objects.count(),
             Sanction.objects.count(),
             ModeratorAssignment.objects.count(),
         )
-        everything_before = None if name in PEER_ENDPOINTS else _fingerprint()
+        exempt = name in PEER_ENDPOINTS or (own and name in OWN_CONTENT_ENDPOINTS)
+        everything_before = None if exempt else _fingerprint()
 
         response = client.post(url, payload)
 
-        checked.append(url)
-        assert _content(topic, post) == content_before, url
+        walked.append((url, name, response.status_code))
+        everything_after = _fingerprint()
+        words.check(url, everything_after)
+        assert _content(member_topic, member_post) == content_before, url
         assert (
             AuditEntry.objects.count(),
             Sanction.objects.count(),
             ModeratorAssignment.objects.count(),
         ) == counts_before, url
-        if name in PEER_ENDPOINTS:
+        if exempt:
             assert response.status_code < 500, url
             continue
         if url.startswith("/admin/") and response.status_code == 302:
             assert "/admin/login/" in response["Location"], url
         else:
             assert response.status_code in (403, 404, 405), (url, response.status_code)
-        assert _fingerprint() == everything_before, url
+        assert everything_after == everything_before, url
+    words.final_check("after the walk")
+    # Bounded: one page per (viewer, topic page) after each request that
+    # changed a row, none after the others.
+    pages = 6  # two topics, each read by anonymous and by two authors
+    assert words.checks == len(walked)
+    assert words.full_checks < len(walked) // 4
+    assert words.pages_read == pages * (1 + words.full_checks + 2)
+    return walked
 
-    assert any("/edit/" in url for url in checked)
-    assert len(checked) > 50  # the admin alone has dozens
+
+def test_brand_rep_cannot_change_others_content_through_any_post_url(client, scene):
+    walked = _walk(client, scene, scene["topic"], scene["post"], own=False)
+
+    urls = [url for url, _name, _status in walked]
+    assert any("/edit/" in url for url in urls)
+    assert len(urls) > 50  # the admin alone has dozens
+
+
+def test_brand_rep_acting_on_own_announcement_keeps_members_replies(client, scene):
+    """The representative's own topic, walked with their own first post as the
+    target: editing and deleting it are theirs to do, but the members'
+    replies (the critical one included) stay, for everyone."""
+    announcement = scene["announcement"]
+    first = announcement.first_post
+
+    walked = _walk(client, scene, announcement, first, own=True)
+
+    deletes = [s for _u, name, s in walked if name == "post_delete"]
+    assert deletes and deletes[0] == 302  # the first-post delete path was taken
+    first.refresh_from_db()
+    announcement.refresh_from_db()
+    assert first.deleted_at is not None
+    assert announcement.deleted_at is None
+    page = Client().get(announcement.get_absolute_url())
+    assert b"two weeks" in page.content
+    assert b"This post was deleted by its author." in page.content
