@@ -56,6 +56,10 @@ ALLOWLIST: dict[str, str] = {
     "forum.actions.snapshot_role": "computes the role label a post records",
     "forum.actions.clean_bookmark_note": "validates a bookmark note",
     "forum.actions.max_post_length": "reads a setting",
+    "forum.actions.deletes_topic": (
+        "answers whether deleting a post takes its topic too (the confirmation page "
+        "and delete_post, which asks the policy, share it); writes nothing"
+    ),
     "accounts.actions.ensure_can_become_brand_rep": (
         "validation shared with the admin forms; raises ValidationError, writes "
         "nothing (verify_brand_rep asks the policy, then calls it)"
