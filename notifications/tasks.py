@@ -8,6 +8,8 @@ from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from notifications import digests
+from notifications.emails import deliver_email
 from notifications.fanout import fan_out
 from notifications.models import Delivery, Event, Notification
 
@@ -98,8 +100,6 @@ def _enqueue_emails(delivery_ids: list[int], delay: int) -> None:
 def send_notification_emails(delivery_ids: list[int]) -> None:
     """Send a chunk of notification emails. A retry resends only those not
     yet sent: each delivery is claimed before it is sent."""
-    from notifications.emails import deliver_email
-
     for delivery_id in delivery_ids:
         deliver_email(delivery_id)
 
@@ -114,8 +114,6 @@ def send_notification_emails(delivery_ids: list[int]) -> None:
 )
 def send_notification_email(delivery_id: int) -> None:
     """Send one notification email, at most once per (event, recipient)."""
-    from notifications.emails import deliver_email
-
     deliver_email(delivery_id)
 
 
@@ -161,9 +159,7 @@ def send_digests(frequency: str) -> int:
     away (autoretry) sends only what is still owed. The rules are in
     notifications.digests.
     """
-    from notifications.digests import send_digests as send
-
-    return send(frequency).sent
+    return digests.send_digests(frequency).sent
 
 
 PRUNE_BATCH = 1000
