@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actions import assign_moderator, unassign_moderator
 from accounts.models import User
 from forum import actions
 from forum import cache as page_cache
@@ -301,6 +302,16 @@ def test_changes_without_recipients_emit_nothing_but_invalidate_pages(
         assert page_cache.generation() > before
 
     assert Event.objects.count() == events
+
+
+def test_assigning_a_moderator_invalidates_pages(category, admin_user, member):
+    # ModeratorAssignment has no cache signal; the roster lists moderators.
+    before = page_cache.generation()
+    assign_moderator(admin_user, member, category)
+    middle = page_cache.generation()
+    unassign_moderator(admin_user, member, category)
+
+    assert before < middle < page_cache.generation()
 
 
 def test_review_request_is_a_fact_on_the_flags_not_an_event(settings, post):
