@@ -41,6 +41,7 @@ from notifications.models import (
 )
 from notifications.preferences import preferences_for_many, wants_immediate_email
 from permissions import policy
+from permissions.policy import Perm
 
 BATCH = 1000
 
@@ -362,13 +363,29 @@ _DUTIES = frozenset(
 )
 
 
+# A suspended member is still told of actions against them and of the
+# outcome of their appeals (the email carries the appeal link);
+# users_who_can_view_topic leaves suspended accounts out, so these few
+# recipients are asked of the per-object rule instead.
+REACHES_SUSPENDED = frozenset(
+    {NotificationKind.MODERATION, NotificationKind.APPEAL_DECIDED}
+)
+
+
 def _reachable(event: Event, recipients: Recipients) -> Recipients:
     """Drop those who may not see the topic (or are inactive) and those who muted it."""
     candidates = set(recipients)
     if not candidates:
         return {}
     if event.topic is not None:
-        candidates &= policy.users_who_can_view_topic(event.topic, candidates)
+        viewers = policy.users_who_can_view_topic(event.topic, candidates)
+        left_out = [
+            u for u in candidates - viewers if recipients[u] in REACHES_SUSPENDED
+        ]
+        for user in User.objects.filter(pk__in=left_out, is_active=True):
+            if policy.can(user, Perm.VIEW_TOPIC, event.topic):
+                viewers.add(user.pk)
+        candidates &= viewers
         muted = _muted(event.topic, candidates)
         candidates -= {u for u in muted if recipients[u] not in _DUTIES}
     else:

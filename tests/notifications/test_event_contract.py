@@ -17,6 +17,7 @@ from forum import actions
 from forum import cache as page_cache
 from forum.models import CategoryKind
 from moderation.actions.flags import flag_post, request_review
+from moderation.actions.sanctions import sanction_user
 from moderation.models import Flag
 from notifications import fanout
 from notifications.emails import deliver_email
@@ -372,3 +373,29 @@ def test_prune_removes_old_dispatched_events_and_finished_deliveries_only(
     ).exists()
     assert Delivery.objects.filter(pk=owed.pk).exists()
     assert Notification.objects.filter(event__isnull=True).exists()
+
+
+def test_a_member_suspended_over_a_post_is_told(moderator, post):
+    """users_who_can_view_topic leaves suspended accounts out; the notice of
+    the suspension itself must still reach them (with the appeal link)."""
+    for event_id in Event.objects.values_list("pk", flat=True):
+        dispatch_event(event_id)
+    Notification.objects.all().delete()
+
+    sanction_user(
+        moderator,
+        post.author,
+        kind="suspension",
+        rule=None,
+        reason="Insults after a warning.",
+        duration=timedelta(days=3),
+        post=post,
+    )
+    _dispatch_all()
+    mail.outbox.clear()
+    _send_all()
+
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [
+        (post.author_id, NotificationKind.MODERATION)
+    ]
+    assert [m.to for m in mail.outbox] == [[post.author.email]]
