@@ -487,10 +487,15 @@ def _text(kind: str, event: Event) -> str:
 
 
 def _url(kind: str, event: Event) -> str:
+    # The queue and the appeals list, at the item (each has an id anchor).
     if kind in (NotificationKind.FLAGGED, NotificationKind.REVIEW_REQUESTED):
-        return reverse("moderation:queue")
-    if kind == NotificationKind.APPEAL_CREATED and event.payload.get("appeal_id"):
-        return reverse("moderation:appeal_decide", args=[event.payload["appeal_id"]])
+        anchor = f"#queue-{event.post_id}" if event.post_id else ""
+        return reverse("moderation:queue") + anchor
+    if kind == NotificationKind.APPEAL_CREATED:
+        appeal_id = event.payload.get("appeal_id")
+        return reverse("moderation:appeals") + (
+            f"#appeal-{appeal_id}" if appeal_id else ""
+        )
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:

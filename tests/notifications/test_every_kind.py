@@ -319,7 +319,9 @@ def test_every_planned_kind_has_a_scenario():
 
 
 @pytest.mark.parametrize("kind", list(SCENARIOS), ids=lambda kind: kind.value)
-def test_kind_reaches_exactly_its_recipients_in_app_and_by_email(kind, settings):
+def test_kind_reaches_exactly_its_recipients_in_app_and_by_email(
+    kind, settings, client
+):
     settings.NOTIFICATIONS_DAILY_EMAIL_CAP = 100
     world = World()
     scenario = SCENARIOS[kind]
@@ -343,6 +345,32 @@ def test_kind_reaches_exactly_its_recipients_in_app_and_by_email(kind, settings)
         user.email for user in expected
     )
     assert not Event.objects.filter(dispatched_at__isnull=True).exists()
+    # Each email says what its notification says, in both parts, with the
+    # kind's own explanation where it has a template of its own.
+    texts = {
+        n.recipient.email: n for n in Notification.objects.select_related("recipient")
+    }
+    for message in mail.outbox:
+        notification = texts[message.to[0]]
+        assert notification.text.split("“")[0].strip() in message.subject
+        html = message.alternatives[0][0]
+        phrase = KIND_PHRASES.get(NotificationKind(notification.kind))
+        if phrase:
+            assert phrase in message.body and phrase in str(html)
+    # And the link leads each recipient somewhere they may go.
+    for notification in Notification.objects.select_related("recipient"):
+        client.force_login(notification.recipient)
+        response = client.get(notification.url, follow=True)
+        assert response.status_code == 200, (notification.kind, notification.url)
+
+
+KIND_PHRASES = {
+    NotificationKind.FLAGGED: "Open the review queue",
+    NotificationKind.REVIEW_REQUESTED: "stays hidden pending review",
+    NotificationKind.APPEAL_CREATED: "Read the member’s statement",
+    NotificationKind.REVIEW_CLEARED: "visible to everyone again",
+    NotificationKind.IDEA_STATUS: "status shows on the topic",
+}
 
 
 def test_brand_answer_to_someone_elses_topic_reaches_asker_once(settings):
