@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from accounts.models import User
@@ -353,6 +354,7 @@ def test_kind_reaches_exactly_its_recipients_in_app_and_by_email(
     for message in mail.outbox:
         notification = texts[message.to[0]]
         assert notification.text.split("“")[0].strip() in message.subject
+        assert isinstance(message, EmailMultiAlternatives)
         html = message.alternatives[0][0]
         phrase = KIND_PHRASES.get(NotificationKind(notification.kind))
         if phrase:
