@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Brand, User
 from accounts.roles import Role, TrustLevel
+from forum.cache import bump_on_commit
 from forum.models import Category
 from moderation.audit import record
 from moderation.models import AuditVerb, ModeratorAssignment
@@ -45,6 +46,7 @@ def update_profile(
             user.avatar = ""
             fields.append("avatar")
         user.save(update_fields=fields)
+        bump_on_commit()  # names and avatars show on every page they posted on
 
     if "avatar" in fields and old_avatar_name:
         storage = user.avatar.storage
@@ -77,6 +79,7 @@ def verify_brand_rep(
         record(
             actor, AuditVerb.BRAND_REP_VERIFIED, user, reason=reason, brand=brand.name
         )
+        bump_on_commit()  # the roster and the profile's label
     return user
 
 
@@ -96,6 +99,7 @@ def revoke_brand_rep(actor: User, user: User, *, reason: str = "") -> User:
         record(
             actor, AuditVerb.BRAND_REP_REVOKED, user, reason=reason, brand=brand_name
         )
+        bump_on_commit()
     return user
 
 
@@ -140,6 +144,7 @@ def assign_moderator(
         )
         if created:
             record(actor, AuditVerb.MODERATOR_ASSIGNED, user, category_id=category.pk)
+            bump_on_commit()  # the roster lists moderators
     return assignment
 
 
@@ -151,6 +156,7 @@ def unassign_moderator(actor: User, user: User, category: Category) -> None:
         ).delete()
         if deleted:
             record(actor, AuditVerb.MODERATOR_UNASSIGNED, user, category_id=category.pk)
+            bump_on_commit()
 
 
 def set_trust_level(actor: User, user: User, level: int, *, reason: str) -> User:
@@ -174,6 +180,7 @@ def set_trust_level(actor: User, user: User, level: int, *, reason: str) -> User
             previous=previous,
             level=level,
         )
+        bump_on_commit()  # posts show their author's trust level
     return user
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Brand, User
 from accounts.roles import PostRole, Role
+from forum.cache import bump_on_commit
 from forum.limits import (
     check_content_limits,
     check_duplicate,
@@ -49,7 +50,15 @@ from forum.models import (
     Tag,
     Topic,
 )
-from notifications.events import EventKind, emit
+from notifications.events import (
+    BrandRequested,
+    EventKind,
+    IdeaStatusSet,
+    PostCreated,
+    TopicEscalated,
+    ToUsers,
+    emit,
+)
 from notifications.models import TopicWatch, WatchLevel
 from permissions import policy
 from permissions.policy import Perm
@@ -291,6 +300,7 @@ def create_topic(
         _auto_watch(author, topic)
         emit(EventKind.TOPIC_CREATED, actor=author, topic=topic, post=post)
         _emit_mentions(author, post, mentioned)
+        bump_on_commit()
     return topic
 
 
@@ -369,15 +379,18 @@ def reply_to_topic(
         _auto_watch(author, topic)
         emit(
             EventKind.POST_CREATED,
+            PostCreated(
+                reply_to_post_id=reply_to.pk if reply_to else None,
+                quoted_post_ids=_quoted_post_ids(body),
+                official=official,
+                mentioned_ids=[user.pk for user in mentioned],
+            ),
             actor=author,
             topic=topic,
             post=post,
-            reply_to_post_id=reply_to.pk if reply_to else None,
-            quoted_post_ids=_quoted_post_ids(body),
-            official=official,
-            mentioned_ids=[user.pk for user in mentioned],
         )
         _emit_mentions(author, post, mentioned)
+        bump_on_commit()
     topic.refresh_from_db()
     return post
 
@@ -429,14 +442,8 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
             topic.slug = slugify(new_title)[:160] or "topic"
             topic.save(update_fields=["title", "slug"])
         _update_search_vector(post, topic.title if post.number == 1 else "")
-        emit(
-            EventKind.POST_EDITED,
-            actor=actor,
-            topic=topic,
-            post=post,
-            revision=revision_number,
-        )
         _emit_mentions(actor, post, mentioned)
+        bump_on_commit()
     return post
 
 
@@ -481,7 +488,7 @@ def delete_post(actor: User, post: Post) -> Post:
             _delete_topic(topic, now, post)
         else:
             _count_deleted_post(topic, post)
-        emit(EventKind.POST_DELETED, actor=actor, topic=post.topic, post=post)
+        bump_on_commit()
     return post
 
 
@@ -540,6 +547,7 @@ def like_post(actor: User, post: Post) -> Post:
         Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
         Topic.objects.filter(pk=post.topic_id).update(like_count=F("like_count") + 1)
         emit(EventKind.POST_LIKED, actor=actor, topic=post.topic, post=post)
+        bump_on_commit()
     post.like_count += 1
     return post
 
@@ -557,6 +565,7 @@ def unlike_post(actor: User, post: Post) -> Post:
         Topic.objects.filter(pk=post.topic_id).update(
             like_count=Greatest(F("like_count") - 1, 0)
         )
+        bump_on_commit()
     post.like_count = max(post.like_count - 1, 0)
     return post
 
@@ -570,6 +579,7 @@ def accept_answer(actor: User, post: Post) -> Topic:
         topic.accepted_post = post
         topic.is_solved = True
         emit(EventKind.ANSWER_ACCEPTED, actor=actor, topic=topic, post=post)
+        bump_on_commit()
     return topic
 
 
@@ -584,7 +594,7 @@ def unaccept_answer(actor: User, topic: Topic) -> Topic:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, is_solved=False)
         topic.accepted_post = None
         topic.is_solved = False
-        emit(EventKind.ANSWER_UNACCEPTED, actor=actor, topic=topic, post=previous)
+        bump_on_commit()
     return topic
 
 
@@ -665,11 +675,11 @@ def ask_brand(
         topic.brand_status = BrandStatus.REQUESTED
         emit(
             EventKind.BRAND_REQUESTED,
+            BrandRequested(brand_id=brand.pk, request_id=request.pk),
             actor=actor,
             topic=topic,
-            brand_id=brand.pk,
-            request_id=request.pk,
         )
+        bump_on_commit()
     return request
 
 
@@ -691,10 +701,10 @@ def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -
     topic.brand_status = status
     emit(
         EventKind.BRAND_ANSWERED,
+        ToUsers(user_ids=sorted(set(requester_ids))),
         actor=rep,
         topic=topic,
         post=post,
-        user_ids=sorted(set(requester_ids)),
     )
 
 
@@ -727,11 +737,14 @@ def escalate_to_support(
         topic.escalated_to = brand
         emit(
             EventKind.TOPIC_ESCALATED,
+            TopicEscalated(
+                escalation_id=escalation.pk,
+                user_ids=[topic.author_id] if topic.author_id else [],
+            ),
             actor=actor,
             topic=topic,
-            escalation_id=escalation.pk,
-            user_ids=[topic.author_id] if topic.author_id else [],
         )
+        bump_on_commit()
     return escalation
 
 
@@ -753,7 +766,13 @@ def set_idea_status(actor: User, topic: Topic, status: str) -> Topic:
     with transaction.atomic():
         Topic.objects.filter(pk=topic.pk).update(idea_status=status)
         topic.idea_status = status
-        emit(EventKind.IDEA_STATUS_SET, actor=actor, topic=topic, status=status)
+        emit(
+            EventKind.IDEA_STATUS_SET,
+            IdeaStatusSet(status=status),
+            actor=actor,
+            topic=topic,
+        )
+        bump_on_commit()
     return topic
 
 
@@ -798,10 +817,10 @@ def _emit_mentions(actor: User, post: Post, mentioned: list[User]) -> None:
     if recipients:
         emit(
             EventKind.USER_MENTIONED,
+            ToUsers(user_ids=recipients),
             actor=actor,
             topic=post.topic,
             post=post,
-            user_ids=recipients,
         )
 
 

@@ -5,12 +5,13 @@ in Django's cache (Redis in production) under a key that contains a
 *generation* number. Anything that changes content bumps the generation after
 its transaction commits, and every cached page is stale at once:
 
-* ``notifications.events.emit`` bumps it: every action writes an outbox event,
-  so replies, edits, hides, moves, merges, likes, accepted answers … all
-  invalidate;
-* model signals bump it for changes that emit no event (an unlike, a profile
-  edit, the admin editing a category or tag); an admin edit of a topic or post
-  row in /admin/ is picked up when the page expires;
+* every action that changes what visitors see calls ``bump_on_commit()``
+  itself (replies, edits, hides, moves, merges, likes, accepted answers …);
+  emitting an event does not invalidate anything;
+* model signals, connected in ForumConfig.ready(), bump it for changes made
+  outside actions (a profile edit, the admin editing a category or tag); an
+  admin edit of a topic or post row in /admin/ is picked up when the page
+  expires;
 * ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case.
 
 One global generation is deliberately simple: a change anywhere invalidates
@@ -147,7 +148,7 @@ def cache_anonymous_page(
     return wrapper
 
 
-# --- Changes that emit no outbox event --------------------------------------------------
+# --- Changes made outside actions ------------------------------------------------------
 
 
 def _on_change(sender: type, instance: Any = None, **kwargs: Any) -> None:
@@ -165,15 +166,10 @@ def _connect_signals() -> None:
     from accounts.models import Brand, CommunityGroup, GroupMembership, User
     from forum.models import Category, Like, Tag
 
-    # Topics and posts change only in actions, which emit; these change
-    # without an event (an unlike, a profile edit, group flair, a brand's
+    # Topics and posts change only in actions, which bump explicitly; these
+    # also change outside actions (a profile edit, group flair, a brand's
     # name, the admin).
     for model in (Category, Tag, Like, User, CommunityGroup, GroupMembership, Brand):
         uid = f"forum.cache:{model.__name__}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")
-
-
-# notifications.events imports this module, and every action imports that, so
-# the signals are connected in web processes, workers and commands alike.
-_connect_signals()

@@ -3,7 +3,8 @@
 Every moderation action calls record_action() inside its transaction: it
 writes the public ModerationAction (the in-thread tombstone and the entry in
 the public log), the staff audit row, and the event that tells the affected
-member, all of which exist exactly when the change does.
+member, all of which exist exactly when the change does, and makes the
+anonymous page cache stale on commit.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from forum.cache import bump_on_commit
 from forum.models import Category, Post, Topic
 from moderation.audit import record
 from moderation.models import ModerationAction, Rule
-from notifications.events import emit
+from notifications.events import EventKind, ModerationActionTaken, emit
 from permissions import policy
 
 REASON_MAX_LENGTH = 1000
@@ -105,12 +107,16 @@ def record_action(
         reason=reason,
     )
     emit(
-        "moderation.action",
+        EventKind.MODERATION_ACTION,
+        ModerationActionTaken(
+            action_id=action.pk,
+            action_kind=kind,
+            user_ids=[target_user.pk] if target_user is not None else [],
+        ),
         actor=actor,
         topic=topic,
         post=post,
-        action_id=action.pk,
-        action_kind=kind,
-        user_ids=[target_user.pk] if target_user is not None else [],
     )
+    # The tombstone, the public log and the content itself change.
+    bump_on_commit()
     return action

@@ -337,6 +337,9 @@ class Flag(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # When the post's author asked for another review while this flag was
+    # pending (moderation.actions.flags.request_review): one request per hide.
+    review_requested_at = models.DateTimeField(null=True, blank=True)
     outcome_action = models.ForeignKey(
         ModerationAction,
         on_delete=models.SET_NULL,

@@ -35,6 +35,14 @@ from permissions.policy import Perm
 
 # Kinds only brand representatives receive, so only they choose how.
 REP_ONLY_KINDS = frozenset({NotificationKind.BRAND_REQUEST})
+# Kinds only moderators and admins receive (their review queue and appeals).
+MODERATOR_ONLY_KINDS = frozenset(
+    {
+        NotificationKind.FLAGGED,
+        NotificationKind.REVIEW_REQUESTED,
+        NotificationKind.APPEAL_CREATED,
+    }
+)
 
 
 def _require_member(user: User) -> None:
@@ -128,10 +136,12 @@ def set_category_watch(
 
 def preference_kinds(user: User) -> list[NotificationKind]:
     """The notification kinds *user* chooses a delivery for, in display order."""
+    moderates = policy.can(user, Perm.VIEW_REVIEW_QUEUE, None)
     return [
         kind
         for kind in NotificationKind
-        if kind not in REP_ONLY_KINDS or policy.is_brand_rep(user)
+        if (kind not in REP_ONLY_KINDS or policy.is_brand_rep(user))
+        and (kind not in MODERATOR_ONLY_KINDS or moderates)
     ]
 
 

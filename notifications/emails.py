@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from forum.markup import excerpt
 from forum.models import Post
+from moderation.appeal_links import appeal_path
+from moderation.models import ModerationAction
 from notifications.models import (
     Delivery,
     EmailFrequency,
@@ -275,14 +277,23 @@ def skip_reason(delivery: Delivery) -> str:
     return ""
 
 
+# Kinds with an email of their own (extending notification.txt / .html).
+KIND_TEMPLATES: dict[str, str] = {
+    kind: f"notifications/email/kinds/{kind}"
+    for kind in (
+        NotificationKind.IDEA_STATUS,
+        NotificationKind.REVIEW_CLEARED,
+        NotificationKind.FLAGGED,
+        NotificationKind.REVIEW_REQUESTED,
+        NotificationKind.APPEAL_CREATED,
+    )
+}
+
 _REACHES_SUSPENDED = {NotificationKind.MODERATION, NotificationKind.APPEAL_DECIDED}
 
 
 def _appeal_url(notification: Notification) -> str:
     """The signed appeal link for a notification about a moderation action."""
-    from moderation.appeal_links import appeal_path
-    from moderation.models import ModerationAction
-
     if notification.kind != NotificationKind.MODERATION or notification.event is None:
         return ""
     action_id = notification.event.payload.get("action_id")
@@ -334,7 +345,7 @@ def notification_message(delivery: Delivery) -> EmailMultiAlternatives:
     return compose(
         to=recipient.email,
         subject=subject_line(notification.text),
-        template="notifications/email/notification",
+        template=KIND_TEMPLATES.get(kind, "notifications/email/notification"),
         context=context,
         headers=list_headers(unsubscribe),
     )

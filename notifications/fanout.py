@@ -1,31 +1,39 @@
-"""Fan an outbox event out to its recipients, in bulk.
+"""Fan outbox events out to their recipients, in bulk, a transaction's batch at a time.
 
-For each event kind: who should hear of it, as which notification kind.
-Then, for all of them at once: drop muted recipients and anyone who may not
-see the topic (one query, permissions.policy.users_who_can_view_topic),
-drop those already delivered to (a retry after a crash), and write the
-in-app notifications and the delivery rows with bulk inserts. Runs inside
-dispatch_event's transaction, so a worker killed half-way leaves nothing
-behind and the retry starts clean.
+REGISTRY gives every EventKind its planner (who should hear of it, as which
+notification kind) or declares it recorded only, with the reason. Then, for
+the whole batch at once: drop muted recipients and anyone who may not see
+the topic (one query per event, permissions.policy.users_who_can_view_topic),
+keep one notification per (recipient, post), the most specific one (a brand
+answer beats a plain reply, a mention beats a watch), drop those already
+delivered to (a retry after a crash), and write the in-app notifications and
+the delivery rows with bulk inserts. Runs inside dispatch_event's
+transaction, so a worker killed half-way leaves nothing behind and the retry
+starts clean.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
-from forum.models import Post, Topic
+from forum.models import IdeaStatus, Post, Topic
+from moderation.models import Appeal, Flag, FlagStatus, ModerationAction
+from notifications.events import PAYLOADS
 from notifications.models import (
     CategoryWatch,
     Delivery,
     Event,
+    EventKind,
     Notification,
     NotificationKind,
     TopicWatch,
@@ -33,55 +41,52 @@ from notifications.models import (
 )
 from notifications.preferences import preferences_for_many, wants_immediate_email
 from permissions import policy
+from permissions.policy import Perm
 
 BATCH = 1000
 
-
-@dataclass(frozen=True)
-class Plan:
-    """Who hears of an event: {user id: notification kind}, most specific first."""
-
-    recipients: dict[int, str]
+Recipients = dict[int, str]  # {user id: notification kind}
+Planner = Callable[[Event], Recipients]
 
 
-def plan_for(event: Event) -> Plan:
-    handler = _PLANNERS.get(event.kind)
-    if handler is None:
-        return Plan({})
-    recipients = handler(event)
-    if event.actor_id is not None:
-        recipients.pop(event.actor_id, None)  # nobody hears of their own doing
-    return Plan(recipients)
+# --- Planners: who hears of each kind -----------------------------------------------------
 
 
-def _add(recipients: dict[int, str], user_ids: Iterable[int | None], kind: str) -> None:
+def _add(recipients: Recipients, user_ids: Iterable[int | None], kind: str) -> None:
     for user_id in user_ids:
         if user_id is not None and user_id not in recipients:
             recipients[user_id] = kind
 
 
-def _watchers(topic: Topic, *, new_topic: bool) -> list[int]:
+def _category_ids(topic: Topic) -> list[int]:
     category_ids = [topic.category_id]
     if topic.category.parent_id:
         category_ids.append(topic.category.parent_id)
+    return category_ids
+
+
+def _watchers(topic: Topic, *, new_topic: bool) -> list[int]:
     watching = list(
         CategoryWatch.objects.filter(
-            category_id__in=category_ids, level=WatchLevel.WATCHING
+            category_id__in=_category_ids(topic), level=WatchLevel.WATCHING
         ).values_list("user_id", flat=True)
     )
     if not new_topic:
-        watching += TopicWatch.objects.filter(
-            topic=topic, level=WatchLevel.WATCHING
-        ).values_list("user_id", flat=True)
+        watching += _topic_watchers(topic)
     return watching
+
+
+def _topic_watchers(topic: Topic) -> list[int]:
+    return list(
+        TopicWatch.objects.filter(topic=topic, level=WatchLevel.WATCHING).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def _muted(topic: Topic, user_ids: Iterable[int]) -> set[int]:
     """Mute wins: muting the topic or its category silences everything."""
     ids = list(user_ids)
-    category_ids = [topic.category_id]
-    if topic.category.parent_id:
-        category_ids.append(topic.category.parent_id)
     muted = set(
         TopicWatch.objects.filter(
             topic=topic, level=WatchLevel.MUTED, user_id__in=ids
@@ -89,24 +94,24 @@ def _muted(topic: Topic, user_ids: Iterable[int]) -> set[int]:
     )
     muted |= set(
         CategoryWatch.objects.filter(
-            category_id__in=category_ids, level=WatchLevel.MUTED, user_id__in=ids
+            category_id__in=_category_ids(topic),
+            level=WatchLevel.MUTED,
+            user_id__in=ids,
         ).values_list("user_id", flat=True)
     )
     return muted
 
 
 def _topic_of(event: Event) -> Topic:
-    """The topic of a post.created or topic.created event, which always has one."""
+    """The topic of an event about a topic or a post, which always has one."""
     if event.topic is None:
         raise ValueError(f"{event} has no topic")
     return event.topic
 
 
-def _plan_post_created(event: Event) -> dict[int, str]:
+def _plan_post_created(event: Event) -> Recipients:
     topic, payload = _topic_of(event), event.payload
-    recipients: dict[int, str] = {}
-    # Mentions arrive as their own event; don't notify twice for one post.
-    mentioned = set(payload.get("mentioned_ids", []))
+    recipients: Recipients = {}
     if payload.get("official"):
         _add(recipients, [topic.author_id], NotificationKind.OFFICIAL_ANSWER)
     if payload.get("reply_to_post_id"):
@@ -127,13 +132,11 @@ def _plan_post_created(event: Event) -> dict[int, str]:
         _watchers(topic, new_topic=False),
         NotificationKind.WATCHED_TOPIC_POST,
     )
-    for user_id in mentioned:
-        recipients.pop(user_id, None)
     return recipients
 
 
-def _plan_topic_created(event: Event) -> dict[int, str]:
-    recipients: dict[int, str] = {}
+def _plan_topic_created(event: Event) -> Recipients:
+    recipients: Recipients = {}
     _add(
         recipients,
         _watchers(_topic_of(event), new_topic=True),
@@ -142,18 +145,18 @@ def _plan_topic_created(event: Event) -> dict[int, str]:
     return recipients
 
 
-def _to_payload_users(kind: str) -> Callable[[Event], dict[int, str]]:
-    def plan(event: Event) -> dict[int, str]:
-        recipients: dict[int, str] = {}
+def _to_payload_users(kind: str) -> Planner:
+    def plan(event: Event) -> Recipients:
+        recipients: Recipients = {}
         _add(recipients, event.payload.get("user_ids", []), kind)
         return recipients
 
     return plan
 
 
-def _to_post_author(kind: str) -> Callable[[Event], dict[int, str]]:
-    def plan(event: Event) -> dict[int, str]:
-        recipients: dict[int, str] = {}
+def _to_post_author(kind: str) -> Planner:
+    def plan(event: Event) -> Recipients:
+        recipients: Recipients = {}
         if event.post is not None:
             _add(recipients, [event.post.author_id], kind)
         return recipients
@@ -161,8 +164,8 @@ def _to_post_author(kind: str) -> Callable[[Event], dict[int, str]]:
     return plan
 
 
-def _plan_brand_requested(event: Event) -> dict[int, str]:
-    recipients: dict[int, str] = {}
+def _plan_brand_requested(event: Event) -> Recipients:
+    recipients: Recipients = {}
     reps = User.objects.filter(
         role=Role.BRAND_REP, brand_id=event.payload.get("brand_id"), is_active=True
     ).values_list("pk", flat=True)
@@ -170,20 +173,249 @@ def _plan_brand_requested(event: Event) -> dict[int, str]:
     return recipients
 
 
-_PLANNERS = {
-    "post.created": _plan_post_created,
-    "topic.created": _plan_topic_created,
-    "user.mentioned": _to_payload_users(NotificationKind.MENTIONED),
-    "post.liked": _to_post_author(NotificationKind.LIKED),
-    "answer.accepted": _to_post_author(NotificationKind.ANSWER_ACCEPTED),
-    "brand.requested": _plan_brand_requested,
-    "brand.answered": _to_payload_users(NotificationKind.BRAND_ANSWERED),
-    "topic.escalated": _to_payload_users(NotificationKind.ESCALATED),
-    "moderation.action": _to_payload_users(NotificationKind.MODERATION),
-    "post.pending_review": _to_post_author(NotificationKind.MODERATION),
-    "flag.resolved": _to_payload_users(NotificationKind.FLAG_RESOLVED),
-    "appeal.decided": _to_payload_users(NotificationKind.APPEAL_DECIDED),
+def _plan_idea_status_set(event: Event) -> Recipients:
+    topic = _topic_of(event)
+    recipients: Recipients = {}
+    _add(recipients, [topic.author_id], NotificationKind.IDEA_STATUS)
+    _add(recipients, _topic_watchers(topic), NotificationKind.IDEA_STATUS)
+    return recipients
+
+
+def _plan_flag_created(event: Event) -> Recipients:
+    flag = (
+        Flag.objects.select_related("post__topic__category__parent")
+        .filter(pk=event.payload.get("flag_id"))
+        .first()
+    )
+    recipients: Recipients = {}
+    if flag is not None:
+        _add(
+            recipients,
+            sorted(policy.users_who_may_review_flag(flag)),
+            NotificationKind.FLAGGED,
+        )
+    return recipients
+
+
+def _plan_review_requested(event: Event) -> Recipients:
+    """Whoever may review one of the post's pending flags."""
+    recipients: Recipients = {}
+    if event.post is None:
+        return recipients
+    flags = Flag.objects.select_related("post__topic__category__parent").filter(
+        post=event.post, status__in=(FlagStatus.OPEN, FlagStatus.DEFERRED)
+    )
+    reviewers: set[int] = set()
+    # At most two distinct answers: flags from members, flags from representatives.
+    for from_brand_rep in {flag.from_brand_rep: flag for flag in flags}.values():
+        reviewers |= policy.users_who_may_review_flag(from_brand_rep)
+    _add(recipients, sorted(reviewers), NotificationKind.REVIEW_REQUESTED)
+    return recipients
+
+
+def _plan_appeal_created(event: Event) -> Recipients:
+    appeal = (
+        Appeal.objects.select_related("action__category__parent")
+        .filter(pk=event.payload.get("appeal_id"))
+        .first()
+    )
+    recipients: Recipients = {}
+    if appeal is not None:
+        _add(
+            recipients,
+            sorted(policy.users_who_may_decide_appeal(appeal)),
+            NotificationKind.APPEAL_CREATED,
+        )
+    return recipients
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The kind notifies *who* (in words, for people), found by *planner*."""
+
+    who: str
+    planner: Planner
+
+
+@dataclass(frozen=True)
+class RecordedOnly:
+    """The kind is written to the outbox and tells nobody, because *reason*."""
+
+    reason: str
+
+
+REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
+    EventKind.TOPIC_CREATED: Planned(
+        "watchers of the category (and its parent)", _plan_topic_created
+    ),
+    EventKind.POST_CREATED: Planned(
+        "the topic's author (official answer or reply), the author of the post "
+        "replied to, quoted authors, the topic's watchers",
+        _plan_post_created,
+    ),
+    EventKind.POST_LIKED: Planned(
+        "the post's author, batched per post while unread",
+        _to_post_author(NotificationKind.LIKED),
+    ),
+    EventKind.ANSWER_ACCEPTED: Planned(
+        "the answer's author", _to_post_author(NotificationKind.ANSWER_ACCEPTED)
+    ),
+    EventKind.USER_MENTIONED: Planned(
+        "the members mentioned", _to_payload_users(NotificationKind.MENTIONED)
+    ),
+    EventKind.BRAND_REQUESTED: Planned(
+        "the brand's active representatives", _plan_brand_requested
+    ),
+    EventKind.BRAND_ANSWERED: Planned(
+        "the members whose requests the answer answered",
+        _to_payload_users(NotificationKind.BRAND_ANSWERED),
+    ),
+    EventKind.TOPIC_ESCALATED: Planned(
+        "the topic's author", _to_payload_users(NotificationKind.ESCALATED)
+    ),
+    EventKind.IDEA_STATUS_SET: Planned(
+        "the topic's author and its watchers", _plan_idea_status_set
+    ),
+    EventKind.FLAG_CREATED: Planned(
+        "moderators who may review the flag (policy.users_who_may_review_flag: "
+        "unaffiliated ones for a representative's flag), batched per post while "
+        "unread",
+        _plan_flag_created,
+    ),
+    EventKind.FLAG_RESOLVED: Planned(
+        "the flaggers", _to_payload_users(NotificationKind.FLAG_RESOLVED)
+    ),
+    EventKind.POST_PENDING_REVIEW: Planned(
+        "the post's author", _to_payload_users(NotificationKind.MODERATION)
+    ),
+    EventKind.POST_REVIEW_CLEARED: Planned(
+        "the post's author", _to_payload_users(NotificationKind.REVIEW_CLEARED)
+    ),
+    EventKind.REVIEW_REQUESTED: Planned(
+        "moderators who may review the post's pending flags", _plan_review_requested
+    ),
+    EventKind.APPEAL_CREATED: Planned(
+        "everyone the policy allows to decide the appeal "
+        "(policy.users_who_may_decide_appeal)",
+        _plan_appeal_created,
+    ),
+    EventKind.APPEAL_DECIDED: Planned(
+        "the appellant", _to_payload_users(NotificationKind.APPEAL_DECIDED)
+    ),
+    EventKind.MODERATION_ACTION: Planned(
+        "the member the action affected, if any",
+        _to_payload_users(NotificationKind.MODERATION),
+    ),
 }
+
+
+def unregistered_kinds() -> list[EventKind]:
+    """Kinds missing a payload type or a REGISTRY entry (must be none)."""
+    return [kind for kind in EventKind if kind not in REGISTRY or kind not in PAYLOADS]
+
+
+def plan_for(event: Event) -> Recipients:
+    """Who hears of *event*, before visibility and mutes; never its actor."""
+    spec = REGISTRY.get(EventKind(event.kind)) if event.kind in EventKind else None
+    if not isinstance(spec, Planned):
+        return {}  # recorded only, or a kind retired since the row was written
+    recipients = spec.planner(event)
+    if event.actor_id is not None:
+        recipients.pop(event.actor_id, None)  # nobody hears of their own doing
+    return recipients
+
+
+# --- One notification per (recipient, post) -------------------------------------------------
+
+# Most specific first: when one transaction gives a member several reasons
+# to hear of the same post, the first of these wins.
+SPECIFICITY: list[NotificationKind] = [
+    NotificationKind.MODERATION,
+    NotificationKind.APPEAL_DECIDED,
+    NotificationKind.APPEAL_CREATED,
+    NotificationKind.REVIEW_CLEARED,
+    NotificationKind.ESCALATED,
+    NotificationKind.BRAND_ANSWERED,
+    NotificationKind.OFFICIAL_ANSWER,
+    NotificationKind.ANSWER_ACCEPTED,
+    NotificationKind.MENTIONED,
+    NotificationKind.QUOTED,
+    NotificationKind.REPLIED,
+    NotificationKind.FLAG_RESOLVED,
+    NotificationKind.REVIEW_REQUESTED,
+    NotificationKind.FLAGGED,
+    NotificationKind.BRAND_REQUEST,
+    NotificationKind.IDEA_STATUS,
+    NotificationKind.LIKED,
+    NotificationKind.WATCHED_TOPIC_POST,
+    NotificationKind.WATCHED_CATEGORY_TOPIC,
+]
+_RANK = {kind: rank for rank, kind in enumerate(SPECIFICITY)}
+
+# A moderator's duties reach them even in a topic or category they muted
+# for reading.
+_DUTIES = frozenset(
+    {
+        NotificationKind.FLAGGED,
+        NotificationKind.REVIEW_REQUESTED,
+        NotificationKind.APPEAL_CREATED,
+    }
+)
+
+
+# A suspended member is still told of actions against them and of the
+# outcome of their appeals (the email carries the appeal link);
+# users_who_can_view_topic leaves suspended accounts out, so these few
+# recipients are asked of the per-object rule instead.
+REACHES_SUSPENDED = frozenset(
+    {NotificationKind.MODERATION, NotificationKind.APPEAL_DECIDED}
+)
+
+
+def _reachable(event: Event, recipients: Recipients) -> Recipients:
+    """Drop those who may not see the topic (or are inactive) and those who muted it."""
+    candidates = set(recipients)
+    if not candidates:
+        return {}
+    if event.topic is not None:
+        viewers = policy.users_who_can_view_topic(event.topic, candidates)
+        left_out = [
+            u for u in candidates - viewers if recipients[u] in REACHES_SUSPENDED
+        ]
+        for user in User.objects.filter(pk__in=left_out, is_active=True):
+            if policy.can(user, Perm.VIEW_TOPIC, event.topic):
+                viewers.add(user.pk)
+        candidates &= viewers
+        muted = _muted(event.topic, candidates)
+        candidates -= {u for u in muted if recipients[u] not in _DUTIES}
+    else:
+        candidates = set(
+            User.objects.filter(pk__in=candidates, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+    return {user_id: recipients[user_id] for user_id in candidates}
+
+
+def plan_batch(events: Sequence[Event]) -> dict[int, Recipients]:
+    """{event id: its recipients} for the events of one batch, after
+    visibility and mutes, each (recipient, post) kept by the most specific
+    notification only; ties go to the earlier event."""
+    best: dict[tuple[int, int | str], tuple[int, int, str]] = {}
+    for order, event in enumerate(sorted(events, key=lambda e: e.pk)):
+        for user_id, kind in _reachable(event, plan_for(event)).items():
+            # Events without a post (a brand request, an escalation, a
+            # sanction) are never folded together.
+            key = (user_id, event.post_id if event.post_id else f"event-{event.pk}")
+            rank = _RANK.get(NotificationKind(kind), len(_RANK))
+            current = best.get(key)
+            if current is None or (rank, order) < (current[0], current[1]):
+                best[key] = (rank, order, kind)
+    ordered = sorted(events, key=lambda e: e.pk)
+    plans: dict[int, Recipients] = {event.pk: {} for event in events}
+    for (user_id, _post), (_rank, order, kind) in best.items():
+        plans[ordered[order].pk][user_id] = kind
+    return plans
 
 
 # --- Text and links ------------------------------------------------------------------------
@@ -211,22 +443,59 @@ _TEXTS: dict[str, str] = {
     ),
     NotificationKind.APPEAL_DECIDED: _("Your appeal was decided: %(detail)s"),
     NotificationKind.BRAND_REQUEST: _("%(actor)s asked the brand in “%(title)s”"),
+    NotificationKind.IDEA_STATUS: _("%(actor)s marked “%(title)s” as %(detail)s"),
+    NotificationKind.REVIEW_CLEARED: _(
+        "Moderators reviewed your post in “%(title)s”: it is visible again"
+    ),
+    NotificationKind.FLAGGED: _("A post in “%(title)s” was flagged for review"),
+    NotificationKind.REVIEW_REQUESTED: _(
+        "%(actor)s asked for another review of their post in “%(title)s”"
+    ),
+    NotificationKind.APPEAL_CREATED: _(
+        "%(actor)s appealed a moderation action (%(detail)s); you may decide it"
+    ),
 }
+
+# Kinds that never name the event's actor: flaggers stay out of notifications
+# (moderators see them in the review queue).
+_ANONYMOUS = frozenset({NotificationKind.FLAGGED})
+
+
+def _detail(event: Event) -> str:
+    payload = event.payload
+    if event.kind == EventKind.POST_PENDING_REVIEW:
+        return _("your post is hidden pending review after flags")
+    if event.kind == EventKind.IDEA_STATUS_SET:
+        status = payload.get("status", "")
+        return str(IdeaStatus(status).label) if status in IdeaStatus.values else ""
+    if event.kind == EventKind.APPEAL_CREATED:
+        action = ModerationAction.objects.filter(pk=payload.get("action_id")).first()
+        return action.get_kind_display() if action is not None else ""
+    detail = payload.get("action_kind") or payload.get("decision") or ""
+    if event.kind == EventKind.APPEAL_DECIDED:
+        detail = payload.get("status") or detail
+    return str(detail).replace("_", " ")
 
 
 def _text(kind: str, event: Event) -> str:
-    detail = event.payload.get("action_kind") or event.payload.get("decision") or ""
-    if event.kind == "post.pending_review":
-        detail = _("your post is hidden pending review after flags")
     values = {
         "actor": event.actor.name if event.actor else _("Someone"),
         "title": event.topic.title if event.topic else "",
-        "detail": str(detail).replace("_", " "),
+        "detail": _detail(event),
     }
     return str(_TEXTS[kind] % values)[:300]
 
 
-def _url(event: Event) -> str:
+def _url(kind: str, event: Event) -> str:
+    # The queue and the appeals list, at the item (each has an id anchor).
+    if kind in (NotificationKind.FLAGGED, NotificationKind.REVIEW_REQUESTED):
+        anchor = f"#queue-{event.post_id}" if event.post_id else ""
+        return reverse("moderation:queue") + anchor
+    if kind == NotificationKind.APPEAL_CREATED:
+        appeal_id = event.payload.get("appeal_id")
+        return reverse("moderation:appeals") + (
+            f"#appeal-{appeal_id}" if appeal_id else ""
+        )
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:
@@ -234,56 +503,101 @@ def _url(event: Event) -> str:
     return "/"
 
 
+# --- Folding: one unread notification per post for likes and flags ---------------------------
+
+
+def _liked_text(actor: str, others: int, title: str) -> str:
+    return ngettext(
+        "%(actor)s and %(n)d other liked your post in “%(title)s”",
+        "%(actor)s and %(n)d others liked your post in “%(title)s”",
+        others,
+    ) % {"actor": actor, "n": others, "title": title}
+
+
+def _flagged_text(actor: str, count: int, title: str) -> str:
+    return ngettext(
+        "A post in “%(title)s” has %(n)d flag to review",
+        "A post in “%(title)s” has %(n)d flags to review",
+        count,
+    ) % {"n": count, "title": title}
+
+
+_FOLDED: dict[str, Callable[[str, int, str], str]] = {
+    NotificationKind.LIKED: lambda actor, count, title: _liked_text(
+        actor, count - 1, title
+    ),
+    NotificationKind.FLAGGED: _flagged_text,
+}
+
+
+def _fold(
+    event: Event, kind: str, user_ids: list[int], now: datetime
+) -> dict[int, int]:
+    """Fold *event* into each recipient's unread *kind* notification for the
+    same post ("3 members liked your post"); return {user id: notification id}
+    for those folded."""
+    if event.post_id is None or not user_ids:
+        return {}
+    existing = dict(
+        Notification.objects.filter(
+            recipient_id__in=user_ids,
+            kind=kind,
+            post_id=event.post_id,
+            read_at__isnull=True,
+        ).values_list("recipient_id", "pk")
+    )
+    actor = "" if kind in _ANONYMOUS else (event.actor.name if event.actor else "")
+    title = event.topic.title if event.topic else ""
+    for notification in Notification.objects.filter(pk__in=existing.values()):
+        notification.count = F("count") + 1
+        notification.actor_name = actor
+        notification.created_at = now
+        notification.save(update_fields=["count", "actor_name", "created_at"])
+        notification.refresh_from_db(fields=["count"])
+        notification.text = _FOLDED[kind](actor, notification.count, title)[:300]
+        notification.save(update_fields=["text"])
+    return existing
+
+
 # --- The fan-out ------------------------------------------------------------------------------
 
 
-def fan_out(event: Event) -> list[int]:
-    """Create the in-app notifications for *event*; return the ids of email
+def fan_out(events: Sequence[Event], pending: Iterable[int] | None = None) -> list[int]:
+    """Create the in-app notifications for the *pending* events (all when
+    None) of one batch, planned with the whole batch; return the ids of email
     deliveries to send now. Idempotent per (event, recipient, channel)."""
-    plan = plan_for(event)
-    if not plan.recipients:
-        return []
-    candidates = set(plan.recipients)
-    if event.topic is not None:
-        candidates &= policy.users_who_can_view_topic(event.topic, candidates)
-        candidates -= _muted(event.topic, candidates)
-    else:
-        candidates = set(
-            User.objects.filter(pk__in=candidates, is_active=True).values_list(
-                "pk", flat=True
-            )
-        )
+    plans = plan_batch(events)
+    to_write = set(plans) if pending is None else set(pending)
+    email_ids: list[int] = []
+    for event in sorted(events, key=lambda e: e.pk):
+        if event.pk in to_write and plans[event.pk]:
+            email_ids += _write(event, plans[event.pk])
+    return email_ids
+
+
+def _write(event: Event, plan: Recipients) -> list[int]:
     already = set(
         Delivery.objects.filter(
-            event=event, channel=Delivery.Channel.IN_APP, recipient_id__in=candidates
+            event=event, channel=Delivery.Channel.IN_APP, recipient_id__in=list(plan)
         ).values_list("recipient_id", flat=True)
     )
-    recipients = sorted(candidates - already)
+    recipients = sorted(set(plan) - already)
     if not recipients:
         return []
 
     now = timezone.now()
-    url = _url(event)
-    likes = [r for r in recipients if plan.recipients[r] == NotificationKind.LIKED]
-    batched = _batch_likes(event, likes, now) if likes else {}
+    folded: dict[int, int] = {}
+    for kind in _FOLDED:
+        folded |= _fold(event, kind, [r for r in recipients if plan[r] == kind], now)
+    # One text per kind: 10,000 watchers are not 10,000 renders.
+    texts = {kind: _text(kind, event) for kind in {plan[r] for r in recipients}}
     fresh = [
-        Notification(
-            recipient_id=user_id,
-            kind=plan.recipients[user_id],
-            event=event,
-            actor_id=event.actor_id,
-            actor_name=event.actor.name if event.actor else "",
-            topic_id=event.topic_id,
-            post_id=event.post_id,
-            url=url,
-            text=_text(plan.recipients[user_id], event),
-            created_at=now,
-        )
+        _notification(event, user_id, plan[user_id], texts[plan[user_id]], now)
         for user_id in recipients
-        if user_id not in batched
+        if user_id not in folded
     ]
     created = Notification.objects.bulk_create(fresh, batch_size=BATCH)
-    by_user = {n.recipient_id: n.pk for n in created} | batched
+    by_user = {n.recipient_id: n.pk for n in created} | folded
     Delivery.objects.bulk_create(
         [
             Delivery(
@@ -302,8 +616,8 @@ def fan_out(event: Event) -> list[int]:
     email_to = [
         user_id
         for user_id in recipients
-        if user_id not in batched
-        and wants_immediate_email(prefs[user_id], plan.recipients[user_id])
+        if user_id not in folded
+        and wants_immediate_email(prefs[user_id], plan[user_id])
     ]
     emails = Delivery.objects.bulk_create(
         [
@@ -320,33 +634,22 @@ def fan_out(event: Event) -> list[int]:
     return [delivery.pk for delivery in emails]
 
 
-def _batch_likes(event: Event, user_ids: list[int], now: datetime) -> dict[int, int]:
-    """Fold a like into the recipient's unread like notification for the same
-    post ("3 members liked your post"); return {user id: notification id}."""
-    if event.post_id is None:  # only post.liked events plan likes, and they have a post
-        return {}
-    existing = dict(
-        Notification.objects.filter(
-            recipient_id__in=user_ids,
-            kind=NotificationKind.LIKED,
-            post_id=event.post_id,
-            read_at__isnull=True,
-        ).values_list("recipient_id", "pk")
+def _notification(
+    event: Event, user_id: int, kind: str, text: str, now: datetime
+) -> Notification:
+    anonymous = kind in _ANONYMOUS
+    return Notification(
+        recipient_id=user_id,
+        kind=kind,
+        event=event,
+        actor_id=None if anonymous else event.actor_id,
+        actor_name="" if anonymous or event.actor is None else event.actor.name,
+        topic_id=event.topic_id,
+        post_id=event.post_id,
+        url=_url(kind, event),
+        text=text,
+        created_at=now,
     )
-    actor = event.actor.name if event.actor else ""
-    title = event.topic.title if event.topic else ""
-    for notification in Notification.objects.filter(pk__in=existing.values()):
-        notification.count = F("count") + 1
-        notification.actor_name = actor
-        notification.created_at = now
-        notification.save(update_fields=["count", "actor_name", "created_at"])
-        notification.refresh_from_db(fields=["count"])
-        notification.text = str(
-            _("%(actor)s and %(n)d others liked your post in “%(title)s”")
-            % {"actor": actor, "n": notification.count - 1, "title": title}
-        )[:300]
-        notification.save(update_fields=["text"])
-    return existing
 
 
 def unread_count(user: User) -> int:

@@ -3,6 +3,36 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class EventKind(models.TextChoices):
+    """Everything that can happen, as written to the outbox.
+
+    The one vocabulary of events: actions emit these (notifications.events
+    re-exports it with emit() and each kind's payload type), Event.kind
+    takes its choices from it, and notifications.fanout.REGISTRY gives each
+    one its recipients or says why it is recorded only. Defined here, next
+    to the model, because the model's choices need it and notifications.events
+    needs the model.
+    """
+
+    TOPIC_CREATED = "topic.created", _("Topic started")
+    POST_CREATED = "post.created", _("Reply posted")
+    POST_LIKED = "post.liked", _("Post liked")
+    ANSWER_ACCEPTED = "answer.accepted", _("Answer accepted")
+    USER_MENTIONED = "user.mentioned", _("Members mentioned")
+    BRAND_REQUESTED = "brand.requested", _("Brand asked to respond")
+    BRAND_ANSWERED = "brand.answered", _("Brand answered")
+    TOPIC_ESCALATED = "topic.escalated", _("Topic escalated to support")
+    IDEA_STATUS_SET = "idea.status_set", _("Idea status set")
+    FLAG_CREATED = "flag.created", _("Post flagged")
+    FLAG_RESOLVED = "flag.resolved", _("Flags decided")
+    POST_PENDING_REVIEW = "post.pending_review", _("Post hidden pending review")
+    POST_REVIEW_CLEARED = "post.review_cleared", _("Post cleared after review")
+    REVIEW_REQUESTED = "review.requested", _("Author asked for another review")
+    APPEAL_CREATED = "appeal.created", _("Appeal filed")
+    APPEAL_DECIDED = "appeal.decided", _("Appeal decided")
+    MODERATION_ACTION = "moderation.action", _("Moderation action taken")
+
+
 class Event(models.Model):
     """The transactional outbox: one row per thing that happened, written in
     the same transaction as the change, dispatched to workers on commit.
@@ -11,7 +41,11 @@ class Event(models.Model):
     so a broker outage delays delivery but loses nothing.
     """
 
-    kind = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40, choices=EventKind.choices, db_index=True)
+    # The events one transaction wrote share a batch: they are dispatched
+    # and planned together, so a member hears once per post of what one
+    # action did (notifications.fanout). Empty on rows older than batches.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -114,6 +148,14 @@ class NotificationKind(models.TextChoices):
     FLAG_RESOLVED = "flag_resolved", _("Outcomes of your flags")
     APPEAL_DECIDED = "appeal_decided", _("Outcomes of your appeals")
     BRAND_REQUEST = "brand_request", _("New ask-the-brand requests (representatives)")
+    IDEA_STATUS = "idea_status", _("Status changes of ideas you started or watch")
+    REVIEW_CLEARED = "review_cleared", _("Your posts cleared after review")
+    FLAGGED = "flagged", _("Flagged posts to review (moderators)")
+    REVIEW_REQUESTED = (
+        "review_requested",
+        _("Authors asking for another review (moderators)"),
+    )
+    APPEAL_CREATED = "appeal_created", _("Appeals for you to decide (moderators)")
 
 
 class Notification(models.Model):

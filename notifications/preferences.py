@@ -26,6 +26,11 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.FLAG_RESOLVED: KindPreference.DIGEST,
     NotificationKind.APPEAL_DECIDED: KindPreference.IMMEDIATELY,
     NotificationKind.BRAND_REQUEST: KindPreference.IMMEDIATELY,
+    NotificationKind.IDEA_STATUS: KindPreference.IMMEDIATELY,
+    NotificationKind.REVIEW_CLEARED: KindPreference.IMMEDIATELY,
+    NotificationKind.FLAGGED: KindPreference.IMMEDIATELY,
+    NotificationKind.REVIEW_REQUESTED: KindPreference.IMMEDIATELY,
+    NotificationKind.APPEAL_CREATED: KindPreference.IMMEDIATELY,
 }
 
 

@@ -5,9 +5,13 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from notifications.models import Delivery, Event
+from notifications import digests
+from notifications.emails import deliver_email
+from notifications.fanout import fan_out
+from notifications.models import Delivery, Event, Notification
 
 SWEEP_BATCH = 500
 EMAIL_CHUNK = 200
@@ -21,28 +25,57 @@ EMAIL_CHUNK = 200
     max_retries=5,
 )
 def dispatch_event(event_id: int) -> None:
-    """Fan one outbox event out to its recipients, then mark it dispatched.
+    """Fan out the batch of one outbox event (every event its transaction
+    wrote), then mark the batch dispatched.
 
-    Idempotent: an event already dispatched is skipped, the row lock keeps two
-    workers from handling the same event at once, and the whole fan-out is
-    one transaction, so a worker killed half-way leaves nothing behind.
-    Emails are queued only after the fan-out commits.
+    Idempotent: a batch already dispatched is skipped; the row lock on the
+    batch's first undispatched event keeps two workers (a retry racing the
+    sweep, which enqueues every member of the batch) from handling the same
+    batch at once; and the whole fan-out is one transaction, so a worker
+    killed half-way leaves nothing behind. Emails are queued only after the
+    fan-out commits.
     """
-    from notifications.fanout import fan_out
-
     with transaction.atomic():
-        event = (
-            Event.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("actor", "topic__category__parent", "post")
-            .filter(pk=event_id, dispatched_at__isnull=True)
+        batch = (
+            Event.objects.filter(pk=event_id).values_list("batch", flat=True).first()
+        )
+        members = (
+            Event.objects.filter(batch=batch)
+            if batch
+            else Event.objects.filter(pk=event_id)
+        )
+        # Every worker locks the batch's first undispatched event before any
+        # other, so two never wait on each other's rows.
+        leader = (
+            members.filter(dispatched_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
             .first()
         )
-        if event is None:
-            return
-        email_ids = fan_out(event)
-        event.attempts += 1
-        event.dispatched_at = timezone.now()
-        event.save(update_fields=["attempts", "dispatched_at"])
+        if leader is None:
+            return  # dispatched already
+        locked = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(pk=leader, dispatched_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return  # another worker holds the batch, or just finished it
+        pending = list(
+            members.select_for_update(of=("self",))
+            .filter(dispatched_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        events = list(
+            members.select_related("actor", "topic__category__parent", "post").order_by(
+                "pk"
+            )
+        )
+        email_ids = fan_out(events, pending)
+        Event.objects.filter(pk__in=pending).update(
+            attempts=F("attempts") + 1, dispatched_at=timezone.now()
+        )
         delay = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
         for start in range(0, len(email_ids), EMAIL_CHUNK):
             chunk = email_ids[start : start + EMAIL_CHUNK]
@@ -67,8 +100,6 @@ def _enqueue_emails(delivery_ids: list[int], delay: int) -> None:
 def send_notification_emails(delivery_ids: list[int]) -> None:
     """Send a chunk of notification emails. A retry resends only those not
     yet sent: each delivery is claimed before it is sent."""
-    from notifications.emails import deliver_email
-
     for delivery_id in delivery_ids:
         deliver_email(delivery_id)
 
@@ -83,8 +114,6 @@ def send_notification_emails(delivery_ids: list[int]) -> None:
 )
 def send_notification_email(delivery_id: int) -> None:
     """Send one notification email, at most once per (event, recipient)."""
-    from notifications.emails import deliver_email
-
     deliver_email(delivery_id)
 
 
@@ -130,6 +159,48 @@ def send_digests(frequency: str) -> int:
     away (autoretry) sends only what is still owed. The rules are in
     notifications.digests.
     """
-    from notifications.digests import send_digests as send
+    return digests.send_digests(frequency).sent
 
-    return send(frequency).sent
+
+PRUNE_BATCH = 1000
+_FINISHED = (Delivery.Status.SENT, Delivery.Status.SKIPPED, Delivery.Status.FAILED)
+
+
+@shared_task(name="notifications.prune_old_events")
+def prune_old_events(batch_size: int = PRUNE_BATCH) -> int:
+    """Delete dispatched events and finished deliveries older than
+    NOTIFICATIONS_RETENTION_DAYS, *batch_size* rows per statement; return
+    how many rows went.
+
+    Run daily by beat. The notifications themselves stay (their event link
+    becomes empty); an event with a delivery still pending or sending stays
+    until that delivery finishes, so nothing owed is lost. Short
+    transactions, one per batch, keep locks brief on a busy outbox.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
+    removed = 0
+    while True:
+        ids = list(
+            Delivery.objects.filter(status__in=_FINISHED, updated_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        removed += Delivery.objects.filter(pk__in=ids).delete()[0]
+    while True:
+        ids = list(
+            Event.objects.filter(dispatched_at__isnull=False, created_at__lt=cutoff)
+            .exclude(
+                pk__in=Delivery.objects.exclude(status__in=_FINISHED).values("event_id")
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            # Notifications keep their text and link; only the event goes.
+            Notification.objects.filter(event_id__in=ids).update(event=None)
+            removed += Event.objects.filter(pk__in=ids).delete()[0]
+    return removed

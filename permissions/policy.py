@@ -917,3 +917,83 @@ def users_who_can_view_topic(topic: Topic, user_ids: Iterable[int]) -> set[int]:
     return set(
         people.filter(admins | moderators | may_see).values_list("pk", flat=True)
     )
+
+
+# --- Bulk forms: who may act on a flag or an appeal (notification fan-out) -------------
+#
+# The set forms of DECIDE_APPEAL and of reviewing one flag, for telling the
+# people concerned (tests/permissions/test_policy_bulk_forms.py checks each
+# against the per-object rule on a generated population).
+
+
+def _acting_staff(candidates: Iterable[int] | None) -> QuerySet[User]:
+    """People past the hard denials of a moderation rule: active, not
+    suspended, not a brand representative."""
+    people = (
+        User.objects.filter(is_active=True)
+        .exclude(suspended_until__gt=timezone.now())
+        .exclude(role=Role.BRAND_REP)
+    )
+    if candidates is not None:
+        people = people.filter(pk__in=list(candidates))
+    return people
+
+
+def _moderates_q(category: Category | None) -> Q:
+    """moderates() as a filter on people already past _acting_staff: admins,
+    and moderators assigned to *category* or its parent."""
+    condition = Q(role=Role.ADMIN) | Q(is_superuser=True)
+    if category is not None:
+        category_ids = [category.pk]
+        if category.parent_id is not None:
+            category_ids.append(category.parent_id)
+        condition |= Q(
+            pk__in=User.objects.filter(
+                moderator_assignments__category_id__in=category_ids
+            ).values("pk")
+        )
+    return condition
+
+
+def users_who_may_decide_appeal(
+    appeal: Any, candidates: Iterable[int] | None = None
+) -> set[int]:
+    """Of *candidates* (everyone when None), those who may decide *appeal*
+    now (Perm.DECIDE_APPEAL), in one query."""
+    action = appeal.action
+    people = _acting_staff(candidates).exclude(
+        pk__in=[pk for pk in (action.actor_id, appeal.appellant_id) if pk is not None]
+    )
+    return set(
+        people.filter(_moderates_q(action.category)).values_list("pk", flat=True)
+    )
+
+
+def _affiliated(actor: Actor) -> bool:
+    """Tied to a brand: a representative, or an account still linked to a brand."""
+    return actor.is_authenticated and (
+        actor.role == Role.BRAND_REP or actor.brand_id is not None
+    )
+
+
+def may_review_flag(actor: Actor, flag: Any) -> bool:
+    """True when *actor* may decide *flag* from the review queue.
+
+    A moderator of the post's category or an admin (Perm.VIEW_REVIEW_QUEUE);
+    a brand representative's flag only by someone tied to no brand.
+    """
+    if not can(actor, Perm.VIEW_REVIEW_QUEUE, flag.post.topic.category):
+        return False
+    # A representative's flag goes to someone tied to no brand.
+    return not (flag.from_brand_rep and _affiliated(actor))
+
+
+def users_who_may_review_flag(
+    flag: Any, candidates: Iterable[int] | None = None
+) -> set[int]:
+    """Of *candidates* (everyone when None), those may_review_flag allows,
+    in one query."""
+    people = _acting_staff(candidates).filter(_moderates_q(flag.post.topic.category))
+    if flag.from_brand_rep:
+        people = people.filter(brand__isnull=True)
+    return set(people.values_list("pk", flat=True))

@@ -151,6 +151,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(day_of_week=1, hour=7, minute=30),
         "args": ("weekly",),
     },
+    "prune-old-events": {
+        "task": "notifications.prune_old_events",
+        "schedule": crontab(hour=4, minute=41),
+    },
 }
 
 # --- Auth and accounts ------------------------------------------------------------
@@ -268,6 +272,9 @@ NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS",
 # Events still undispatched after this many seconds are re-enqueued by the sweep.
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 120)
 NOTIFICATIONS_DAILY_EMAIL_CAP = env_int("NOTIFICATIONS_DAILY_EMAIL_CAP", 30)
+# Dispatched events and finished deliveries older than this are pruned daily
+# (notifications.tasks.prune_old_events); notifications themselves stay.
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 90)
 
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256

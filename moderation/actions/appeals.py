@@ -12,17 +12,16 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role
+from forum.cache import bump_on_commit
 from moderation.actions import posts, sanctions, topics
 from moderation.audit import record
 from moderation.log import REASON_MAX_LENGTH, alias_for
 from moderation.models import Appeal, AppealStatus, ModerationAction
-from notifications.events import emit
+from notifications.events import AppealCreated, AppealDecided, EventKind, emit
 from permissions import policy
 from permissions.policy import Perm
 
@@ -77,26 +76,6 @@ def clean_decision_reason(reason: str) -> str:
     return reason
 
 
-def _possible_deciders(action: ModerationAction, appellant: User) -> list[int]:
-    """Ids of the people who may decide an appeal against *action*: the
-    category's other moderators and the admins (never brand representatives,
-    never the actor, never the appellant)."""
-    may_decide = Q(role=Role.ADMIN) | Q(is_superuser=True)
-    if action.category is not None:
-        may_decide |= Q(moderator_assignments__category_id=action.category.pk)
-        if action.category.parent_id is not None:
-            may_decide |= Q(
-                moderator_assignments__category_id=action.category.parent_id
-            )
-    return list(
-        User.objects.filter(may_decide, is_active=True)
-        .exclude(role=Role.BRAND_REP)
-        .exclude(pk__in=[pk for pk in (action.actor_id, appellant.pk) if pk])
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
 def appeal_action(actor: User, action: ModerationAction, *, statement: str) -> Appeal:
     """File the affected member's one appeal against *action*.
 
@@ -133,14 +112,15 @@ def appeal_action(actor: User, action: ModerationAction, *, statement: str) -> A
             category_id=action.category_id,
             action_id=action.pk,
         )
+        bump_on_commit()  # the tombstone says "Appeal: pending"
+        # The deciders are found when the event is dispatched, by the policy
+        # (permissions.policy.users_who_may_decide_appeal).
         emit(
-            "appeal.created",
+            EventKind.APPEAL_CREATED,
+            AppealCreated(appeal_id=appeal.pk, action_id=action.pk),
             actor=actor,
             topic=action.topic,
             post=action.post,
-            appeal_id=appeal.pk,
-            action_id=action.pk,
-            user_ids=_possible_deciders(action, actor),
         )
     # The caller's instance may have cached "no appeal"; tell it the news.
     caller_action.appeal = appeal
@@ -212,13 +192,17 @@ def decide_appeal(actor: User, appeal: Appeal, *, uphold: bool, reason: str) -> 
             action_id=action.pk,
         )
         emit(
-            "appeal.decided",
+            EventKind.APPEAL_DECIDED,
+            AppealDecided(
+                appeal_id=appeal.pk,
+                action_id=action.pk,
+                status=appeal.status,
+                user_ids=[appeal.appellant_id],
+            ),
             actor=actor,
             topic=action.topic,
             post=action.post,
-            appeal_id=appeal.pk,
-            action_id=action.pk,
-            status=appeal.status,
-            user_ids=[appeal.appellant_id],
         )
+        # An upheld appeal undoes the action; either way the log shows it.
+        bump_on_commit()
     return appeal

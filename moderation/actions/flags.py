@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from forum.cache import bump_on_commit
 from forum.models import Post
 from moderation.actions.posts import hide_post, remove_post
 from moderation.actions.sanctions import sanction_user
@@ -44,8 +45,15 @@ from moderation.models import (
     ModerationAction,
     Rule,
 )
-from notifications.events import emit
-from notifications.models import Event
+from notifications.events import (
+    EventKind,
+    FlagCreated,
+    FlagResolved,
+    ReviewCleared,
+    ReviewRequested,
+    ToUsers,
+    emit,
+)
 from permissions import policy
 from permissions.policy import Perm
 
@@ -58,14 +66,6 @@ DECISIONS = ("agree", "disagree", "defer")
 POST_OUTCOMES = ("hide", "remove_spam", "remove_illegal")
 SANCTION_OUTCOMES = {"warn": "warning", "silence": "silence", "suspend": "suspension"}
 OUTCOMES = (*POST_OUTCOMES, *SANCTION_OUTCOMES)
-
-
-class EventKind:
-    FLAG_CREATED = "flag.created"
-    FLAG_RESOLVED = "flag.resolved"
-    POST_PENDING_REVIEW = "post.pending_review"
-    POST_REVIEW_CLEARED = "post.review_cleared"
-    REVIEW_REQUESTED = "review.requested"
 
 
 def flag_weight(flagger: User) -> int:
@@ -135,14 +135,16 @@ def flag_post(actor: User, post: Post, *, kind: str, message: str = "") -> Flag:
             raise duplicate from exc
         emit(
             EventKind.FLAG_CREATED,
+            FlagCreated(
+                flag_id=flag.pk,
+                category_id=post.topic.category_id,
+                flag_kind=kind,
+                weight=weight,
+                from_brand_rep=flag.from_brand_rep,
+            ),
             actor=actor,
             topic=post.topic,
             post=post,
-            flag_id=flag.pk,
-            category_id=post.topic.category_id,
-            flag_kind=kind,
-            weight=weight,
-            from_brand_rep=flag.from_brand_rep,
         )
         if (
             not locked.pending_review
@@ -155,11 +157,12 @@ def flag_post(actor: User, post: Post, *, kind: str, message: str = "") -> Flag:
             post.pending_review = True
             emit(
                 EventKind.POST_PENDING_REVIEW,
+                ToUsers(user_ids=[post.author_id] if post.author_id else []),
                 actor=None,  # never reveal who flagged
                 topic=post.topic,
                 post=post,
-                user_ids=[post.author_id] if post.author_id else [],
             )
+            bump_on_commit()  # out of sight for readers
     return flag
 
 
@@ -249,28 +252,33 @@ def decide_flags(
             if locked.pending_review:
                 emit(
                     EventKind.POST_REVIEW_CLEARED,
+                    ReviewCleared(
+                        action_id=action.pk,
+                        user_ids=[post.author_id] if post.author_id else [],
+                    ),
                     actor=None,
                     topic=post.topic,
                     post=post,
-                    action_id=action.pk,
-                    user_ids=[post.author_id] if post.author_id else [],
                 )
 
         # Reviewed: whatever the outcome, the post is no longer waiting.
         Post.objects.filter(pk=post.pk).update(pending_review=False)
         post.pending_review = False
+        bump_on_commit()
         Flag.objects.filter(pk__in=[f.pk for f in flags]).update(
             status=status, resolved_by=actor, resolved_at=now, outcome_action=action
         )
         emit(
             EventKind.FLAG_RESOLVED,
+            FlagResolved(
+                decision=decision,
+                outcome=outcome or "",
+                action_id=action.pk if action is not None else None,
+                user_ids=sorted({f.flagger_id for f in flags}),
+            ),
             actor=None,  # flaggers see the moderator's alias, not their name
             topic=post.topic,
             post=post,
-            decision=decision,
-            outcome=outcome or "",
-            action_id=action.pk if action is not None else None,
-            user_ids=sorted({f.flagger_id for f in flags}),
         )
     return action
 
@@ -338,26 +346,20 @@ def request_review(actor: User, post: Post) -> None:
 
     Meant for after editing it (edit_post allows editing such a post). The
     request reopens the deferred flags on the post, so it moves back up
-    among the open items of the review queue, and emits "review.requested"
-    for the category's moderators; that event is also what the queue shows
-    as "the author asked for another review". The post stays hidden until
-    a moderator decides. One request per hide: asking again before a
-    moderator decides raises ValidationError (code "duplicate").
+    among the open items of the review queue, stamps the pending flags with
+    Flag.review_requested_at (what the queue shows as "the author asked for
+    another review") and emits "review.requested" for the moderators who
+    may review them. The post stays hidden until a moderator decides. One
+    request per hide: the hide lasts as long as its flags are pending, so
+    asking again before a moderator decides raises ValidationError (code
+    "duplicate").
     """
     policy.require(actor, Perm.REQUEST_REVIEW, post)
 
     with transaction.atomic():
         Post.objects.select_for_update().get(pk=post.pk)
-        hidden_at = (
-            Event.objects.filter(kind=EventKind.POST_PENDING_REVIEW, post=post)
-            .order_by("-created_at", "-pk")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        already = Event.objects.filter(kind=EventKind.REVIEW_REQUESTED, post=post)
-        if hidden_at is not None:
-            already = already.filter(created_at__gte=hidden_at)
-        if already.exists():
+        pending = Flag.objects.filter(post=post, status__in=PENDING)
+        if pending.filter(review_requested_at__isnull=False).exists():
             raise ValidationError(
                 _("You already asked for another review; moderators will look at it."),
                 code="duplicate",
@@ -365,12 +367,15 @@ def request_review(actor: User, post: Post) -> None:
         reopened = Flag.objects.filter(post=post, status=FlagStatus.DEFERRED).update(
             status=FlagStatus.OPEN
         )
+        pending.update(review_requested_at=timezone.now())
         emit(
             EventKind.REVIEW_REQUESTED,
+            ReviewRequested(
+                category_id=post.topic.category_id,
+                edited_at=post.edited_at.isoformat() if post.edited_at else None,
+                reopened_flags=reopened,
+            ),
             actor=actor,
             topic=post.topic,
             post=post,
-            category_id=post.topic.category_id,
-            edited_at=post.edited_at.isoformat() if post.edited_at else None,
-            reopened_flags=reopened,
         )

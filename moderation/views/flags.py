@@ -36,7 +36,6 @@ from forum.models import Post
 from moderation.actions import flags as actions
 from moderation.log import REASON_MAX_LENGTH
 from moderation.models import Flag, FlagKind, FlagStatus, ModerationAction, Rule
-from notifications.models import Event
 from permissions import policy
 from permissions.policy import Perm
 
@@ -286,12 +285,10 @@ def _queue_posts(request: AuthedHttpRequest) -> QuerySet[Post]:
                 0,
             ),
             review_requested_at=Subquery(
-                Event.objects.filter(
-                    post=OuterRef("pk"), kind=actions.EventKind.REVIEW_REQUESTED
-                )
+                Flag.objects.filter(post=OuterRef("pk"), status__in=actions.PENDING)
                 .order_by()
                 .values("post")
-                .annotate(m=Max("created_at"))
+                .annotate(m=Max("review_requested_at"))
                 .values("m")
             ),
         )

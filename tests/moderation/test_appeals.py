@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from moderation.actions.appeals import appeal_action, decide_appeal
 from moderation.actions.posts import hide_post
@@ -21,7 +22,8 @@ from moderation.models import (
     ModerationAction,
     Rule,
 )
-from notifications.models import Event
+from notifications.models import Event, Notification, NotificationKind
+from notifications.tasks import dispatch_event
 from tests.factories import (
     make_category,
     make_moderator,
@@ -227,8 +229,11 @@ def test_appeal_action_records_audit_and_notifies_deciders(
     entry = AuditEntry.objects.get(verb="appeal.created")
     assert (entry.actor, entry.target_id) == (other_member, appeal.pk)
     event = Event.objects.get(kind="appeal.created")
-    assert set(event.payload["user_ids"]) == {second_moderator.pk, admin_user.pk}
-    assert event.payload["action_id"] == hidden.pk
+    assert event.payload == {"appeal_id": appeal.pk, "action_id": hidden.pk}
+    Event.objects.exclude(pk=event.pk).update(dispatched_at=timezone.now())
+    dispatch_event(event.pk)
+    told = Notification.objects.filter(kind=NotificationKind.APPEAL_CREATED)
+    assert {n.recipient_id for n in told} == {second_moderator.pk, admin_user.pk}
 
 
 def test_appeal_action_twice_raises(hidden, other_member):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forum import actions
+from notifications.actions import MODERATOR_ONLY_KINDS, REP_ONLY_KINDS
 from notifications.models import (
     EmailFrequency,
     Event,
@@ -337,7 +338,8 @@ def test_preferences_page_lists_every_kind_with_defaults(client, member):
     html = response.content.decode()
     assert response.status_code == 200
     for kind in NotificationKind:
-        if kind == NotificationKind.BRAND_REQUEST:
+        if kind in REP_ONLY_KINDS | MODERATOR_ONLY_KINDS:
+            assert str(kind.label) not in html
             continue
         assert str(kind.label) in html
         default = DEFAULT_KIND_PREFERENCES[kind]

@@ -17,7 +17,14 @@ from accounts.models import User
 from config.celery import app as celery_app
 from forum import actions
 from forum.models import Category
-from notifications.models import Delivery, Event, Notification, TopicWatch, WatchLevel
+from notifications.models import (
+    Delivery,
+    Event,
+    EventKind,
+    Notification,
+    TopicWatch,
+    WatchLevel,
+)
 from notifications.tasks import dispatch_event
 
 
@@ -62,7 +69,7 @@ class Command(BaseCommand):
             )
             with transaction.atomic():
                 actions.reply_to_topic(replier, topic, body="One reply, many watchers.")
-            event = Event.objects.get(topic=topic, kind="post.created")
+            event = Event.objects.get(topic=topic, kind=EventKind.POST_CREATED)
             # Without a broker the reply's event was dispatched in-process at
             # commit; undo that so the timed run does the whole fan-out.
             Delivery.objects.filter(event=event).delete()
