@@ -128,14 +128,61 @@ def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
     return {user.username: user for user in User.objects.all()}
 
 
+# Chromium reports a blocked script, style, image, frame or eval in the console
+# ("Refused to ... because it violates the following Content Security Policy
+# directive ..."); this also reports the violation events the page sees.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("Content Security Policy violation: " + event.violatedDirective
+    + " blocked " + (event.blockedURI || "inline") + " in " + event.sourceFile
+    + ":" + event.lineNumber);
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+class CSPWatch:
+    """Collects every CSP violation of every page of the browser contexts it
+    watches; ``new_page`` fails the test when any was seen."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self._watched: set[int] = set()
+
+    def watch(self, page: Any) -> None:
+        if id(page) in self._watched:
+            return
+        self._watched.add(id(page))
+
+        def on_console(message: Any) -> None:
+            if _is_csp_violation(message.text):
+                self.violations.append(f"{page.url}: console: {message.text}")
+
+        def on_pageerror(error: Any) -> None:
+            text = f"{getattr(error, 'name', '')}: {getattr(error, 'message', error)}"
+            if _is_csp_violation(text) or text.startswith("EvalError"):
+                self.violations.append(f"{page.url}: pageerror: {text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", on_pageerror)
+
+
 @pytest.fixture
 def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """Open a page in a fresh browser context, optionally signed in as *user*.
 
     Signing in copies a session made by Django's test client into the
     context: the sign-in form has its own test (sign up → verify → post).
+
+    Every page of every context opened here is watched for Content-Security-
+    Policy violations (console messages and page errors); the test fails if
+    any page reported one, so the whole e2e suite proves the policy holds.
     """
     contexts: list[Any] = []
+    csp = CSPWatch()
 
     def make(
         user: Any = None,
@@ -154,6 +201,8 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        context.on("page", csp.watch)
         if theme:
             context.add_init_script(
                 f"window.localStorage.setItem('hearth-theme', '{theme}');"
@@ -171,8 +220,15 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
                     }
                 ]
             )
-        return context.new_page()
+        page = context.new_page()
+        csp.watch(page)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    if csp.violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(csp.violations),
+            pytrace=False,
+        )
