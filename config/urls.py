@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
+    path("", include("images.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "permissions",
+    "images",
 ]
 
 MIDDLEWARE = [
@@ -323,3 +324,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# --- Images in posts (images app) ------------------------------------------------------
+# Images from other sites are fetched once by a task and served from the
+# default storage; readers' browsers never contact the other site.
+# Largest image accepted, in bytes (checked while downloading).
+IMAGES_MAX_BYTES = env_int("IMAGES_MAX_BYTES", 5 * 1024 * 1024)
+# Largest image accepted, in pixels (width × height × frames), before decoding.
+IMAGES_MAX_PIXELS = env_int("IMAGES_MAX_PIXELS", 20_000_000)
+# Seconds allowed to connect, and between two reads; a fetch as a whole gets
+# three times this.
+IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
+# Fetch from loopback, private, link-local and reserved addresses too. Only
+# for tests and closed networks: it lets posts make the server reach inside.
+IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
