@@ -37,6 +37,7 @@ from forum.markup import (
     MarkupError,
     extract_mentions,
     html_to_text,
+    image_urls,
     render_post_body,
 )
 from forum.models import (
@@ -55,6 +56,7 @@ from forum.models import (
     Topic,
 )
 from images.actions import enqueue_post_images
+from images.queries import local_copies
 from notifications.events import EventKind, emit
 from notifications.models import TopicWatch, WatchLevel
 from permissions import policy
@@ -120,8 +122,9 @@ def render_body(
 ) -> tuple[str, list[User]]:
     """Render *body* to sanitized HTML, linking mentions of existing members.
 
-    *images* maps image URLs to Hearth's copies (images app); any other image
-    renders as a link (forum.markup).
+    *images* maps image URLs to Hearth's copies (images app); by default the
+    copies already made are used. Any other image renders as a link
+    (forum.markup) until ``images.actions.enqueue_post_images`` has it copied.
 
     Raises ValidationError for text the markup layer rejects and for
     mentions of people who don't exist.
@@ -151,6 +154,8 @@ def render_body(
                 },
                 code="mentions",
             )
+    if images is None and "![" in body:
+        images = local_copies(image_urls(body))
     try:
         html = render_post_body(
             body,

@@ -22,6 +22,7 @@ from accounts.roles import TrustLevel
 from forum import actions
 from forum.models import Post
 from images import tasks
+from images.actions import _enqueue
 from images.fetch import FetchError, fetch
 from images.models import RemoteImage
 from tests import factories
@@ -423,3 +424,20 @@ def test_posts_without_images_from_other_sites_enqueue_nothing(
         actions.reply_to_topic(member, topic, body="![x](https://x.example/x.png)")
 
     assert len(pictured) == len(plain) + 1
+    assert [getattr(c, "func", None) for c in pictured].count(_enqueue) == 1
+
+
+def test_an_image_already_copied_is_shown_from_the_copy_at_write_time(
+    allow_local, server, topic, member, other_member, committed
+):
+    url = server.image("/known.png", png())
+    localize(write_reply(topic, member, f"![known]({url})", committed))
+
+    with committed() as callbacks:
+        post = actions.reply_to_topic(other_member, topic, body=f"![known]({url})")
+    tasks_enqueued = [c for c in callbacks if getattr(c, "func", None) is _enqueue]
+
+    image = RemoteImage.objects.get()
+    assert f'src="/images/{image.sha256}.png"' in post.body_html
+    assert tasks_enqueued == []
+    assert server.hits == ["/known.png"]
