@@ -29,7 +29,7 @@ from forum import cache as page_cache
 from forum.markup import has_remote_images, html_to_text, image_urls
 from forum.models import Post
 from images import queries
-from images.encode import CONTENT_TYPES, ImageRefused, reencode
+from images.encode import CONTENT_TYPES, Encoded, ImageRefused, reencode
 from images.fetch import FetchError, fetch
 from images.models import RemoteImage
 
@@ -117,6 +117,22 @@ def fetch_image(image: RemoteImage) -> None:
             claimed_at=None,
         )
         return
+    _store(image, encoded)
+
+
+def store_copy(url: str, data: bytes) -> RemoteImage:
+    """Keep *data* as the copy of the image at *url*, without fetching it
+    (the demo community's pictures: seed_demo needs no network)."""
+    encoded = reencode(data, max_pixels=settings.IMAGES_MAX_PIXELS)
+    image, _created = RemoteImage.objects.get_or_create(
+        url_hash=queries.url_hash(url), defaults={"url": url}
+    )
+    _store(image, encoded)
+    image.refresh_from_db()
+    return image
+
+
+def _store(image: RemoteImage, encoded: Encoded) -> None:
     digest = hashlib.sha256(encoded.data).hexdigest()
     name = queries.storage_name(digest, encoded.extension)
     if not default_storage.exists(name):

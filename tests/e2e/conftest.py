@@ -11,6 +11,7 @@ for a real member.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 CHROMIUM = Path(os.environ.get("HEARTH_E2E_CHROMIUM", "/usr/bin/chromium"))
 E2E_DIR = Path(__file__).resolve().parent
@@ -92,7 +93,10 @@ def _demo_fixture(
     from moderation.models import Rule
 
     path = tmp_path_factory.mktemp("e2e") / "demo.json"
-    with django_db_blocker.unblock():
+    # Files the demo stores (copies of its images) go with the dump; each
+    # test gets them in its own MEDIA_ROOT (see `demo`).
+    media = path.parent / "media"
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
         call_command("seed_demo", stdout=StringIO())
         if not Rule.objects.exists():
             Rule.objects.create(number=1, title="Be kind")
@@ -125,6 +129,9 @@ def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
     from accounts.models import User
 
     call_command("loaddata", str(_demo_fixture), stdout=StringIO())
+    media = _demo_fixture.parent / "media"
+    if media.exists():
+        shutil.copytree(media, django_settings.MEDIA_ROOT, dirs_exist_ok=True)
     return {user.username: user for user in User.objects.all()}
 
 
@@ -132,10 +139,13 @@ def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
 # ("Refused to ... because it violates the following Content Security Policy
 # directive ..."); this also reports the violation events the page sees.
 _REPORT_CSP_VIOLATIONS = """
+window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
-  console.error("Content Security Policy violation: " + event.violatedDirective
+  const text = "Content Security Policy violation: " + event.violatedDirective
     + " blocked " + (event.blockedURI || "inline") + " in " + event.sourceFile
-    + ":" + event.lineNumber);
+    + ":" + event.lineNumber;
+  console.error(text);
+  window.__cspViolations.push(text);
 });
 """
 

@@ -441,3 +441,18 @@ def test_an_image_already_copied_is_shown_from_the_copy_at_write_time(
     assert f'src="/images/{image.sha256}.png"' in post.body_html
     assert tasks_enqueued == []
     assert server.hits == ["/known.png"]
+
+
+def test_the_demo_shows_its_chart_from_hearth_without_the_network(client):
+    from django.core.management import call_command
+
+    from forum import demo_content
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    post = Post.objects.get(topic__title__startswith="I logged Duo group", number=1)
+    image = RemoteImage.objects.get(url=demo_content.THERMO_CHART_URL)
+    assert image.status == RemoteImage.Status.STORED
+    assert f'<img src="/images/{image.sha256}.png" alt="Chart: brew' in post.body_html
+    assert "images.example.org" not in post.body_html
+    assert client.get(f"/images/{image.sha256}.png").status_code == 200
