@@ -456,3 +456,48 @@ def test_the_demo_shows_its_chart_from_hearth_without_the_network(client):
     assert f'<img src="/images/{image.sha256}.png" alt="Chart: brew' in post.body_html
     assert "images.example.org" not in post.body_html
     assert client.get(f"/images/{image.sha256}.png").status_code == 200
+
+
+def test_https_certificates_are_verified(tmp_path, server):
+    """A site whose certificate is not trusted is refused: connecting to the
+    checked address does not turn off TLS verification."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.image("/secure.png", png())
+
+    with pytest.raises(FetchError) as refused:
+        fetch(
+            f"https://127.0.0.1:{server.port}/secure.png",
+            max_bytes=100_000,
+            timeout=2,
+            content_types={"image/png"},
+            allow_private=True,
+        )
+
+    assert refused.value.code == "connection"
+    assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)
