@@ -190,6 +190,8 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     Every page of every context opened here is watched for Content-Security-
     Policy violations (console messages and page errors); the test fails if
     any page reported one, so the whole e2e suite proves the policy holds.
+    Hence ``page.wait_for_function`` takes a function (``"() => …"``): a bare
+    expression is polled with ``eval`` in the page, which the policy refuses.
     """
     contexts: list[Any] = []
     csp = CSPWatch()

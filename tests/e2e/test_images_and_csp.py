@@ -67,7 +67,7 @@ def test_visitors_see_the_demo_chart_from_hearth(demo, new_page):
     chart = page.locator("#post-1 .post-body img")
     chart.wait_for()
     page.wait_for_function(
-        f"({LOADED})(document.querySelector('#post-1 .post-body img'))"
+        f"() => ({LOADED})(document.querySelector('#post-1 .post-body img'))"
     )
 
     assert "script-src 'self'" in response.headers["content-security-policy"]
