@@ -36,7 +36,7 @@ HREF = re.compile(r'\shref="([^"]*)"')
 MENTION_CLASS = re.compile(r'\sclass="[^"]*\bmention\b[^"]*"')
 # An image from another site is shown as a link until it is copied (images
 # app); it counts as an image, not as a link.
-REMOTE_IMAGE = re.compile(r'\sclass="remote-image"')
+REMOTE_IMAGE = re.compile(r'<(?:a|span) class="remote-image"')
 
 
 def check_posting_limits(author: User, body_html: str, mentioned: list[User]) -> None:
@@ -68,7 +68,7 @@ def count_links(body_html: str) -> int:
         href = HREF.search(tag)
         if href is None:
             continue
-        if MENTION_CLASS.search(tag) or REMOTE_IMAGE.search(tag):
+        if MENTION_CLASS.search(tag) or REMOTE_IMAGE.match(tag):
             continue
         if _is_site_relative(href.group(1)):
             continue

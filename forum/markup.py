@@ -817,9 +817,14 @@ def image_urls(source: str) -> list[str]:
     return list(urls)
 
 
+_REMOTE_IMAGE_TAG_RE = re.compile(rf'<(?:a|span) class="{REMOTE_IMAGE_CLASS}"')
+
+
 def has_remote_images(html: str) -> bool:
-    """Whether rendered ``html`` shows an image as a link to another site."""
-    return f'class="{REMOTE_IMAGE_CLASS}"' in html
+    """Whether rendered ``html`` shows an image as a link to another site.
+
+    Text can't fake it: "<" is always escaped outside tags."""
+    return _REMOTE_IMAGE_TAG_RE.search(html) is not None
 
 
 def extract_mentions(source: str) -> list[str]:

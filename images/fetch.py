@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 __all__ = ["FetchError", "Fetched", "fetch", "is_public_address"]
 
@@ -41,6 +42,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK_BYTES = 64 * 1024
 MAX_URL_LENGTH = 2048
 USER_AGENT = "Hearth (community forum; fetches images members post)"
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 class FetchError(Exception):
@@ -119,6 +121,8 @@ def _parse(url: str) -> _Target:
         raise FetchError(
             "bad_url", "The address contains spaces or control characters."
         )
+    # A redirect's Location may hold raw non-ASCII; a request line may not.
+    path = _NON_ASCII_RE.sub(lambda match: quote(match.group()), path)
     return _Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
@@ -270,6 +274,8 @@ def fetch(
                 ) from exc
             except (OSError, http.client.HTTPException) as exc:
                 raise FetchError("connection", f"The connection failed: {exc}") from exc
+            except ValueError as exc:  # e.g. http.client refusing a header
+                raise FetchError("bad_url", f"The request was refused: {exc}") from exc
         finally:
             conn.close()
     raise FetchError("too_many_redirects", f"More than {max_redirects} redirects.")

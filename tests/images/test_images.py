@@ -501,3 +501,34 @@ def test_https_certificates_are_verified(tmp_path, server):
 
     assert refused.value.code == "connection"
     assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)
+
+
+def test_a_redirect_to_a_raw_non_ascii_path_is_followed(allow_local, server):
+    # A Location with a raw "é" (sent as Latin-1 by http.server) is
+    # percent-encoded into a valid request line instead of crashing.
+    server.routes["/raw"] = (302, {"Location": "/café.png"}, b"")
+    server.image("/caf%C3%A9.png", png())
+
+    fetched = fetch(
+        server.url("/raw"),
+        max_bytes=100_000,
+        timeout=2,
+        content_types={"image/png"},
+        allow_private=True,
+    )
+
+    assert fetched.content_type == "image/png"
+    assert server.hits == ["/raw", "/caf%C3%A9.png"]
+
+
+def test_code_that_looks_like_a_remote_image_is_not_one(topic, member, committed):
+    newcomer = factories.make_user("newbie", trust_level=TrustLevel.NEW)
+    body = '`<a class="remote-image" href="x">` and `<span class="remote-image">`'
+
+    post = write_reply(topic, newcomer, body, committed)
+
+    from forum.limits import count_images
+    from forum.markup import has_remote_images
+
+    assert not has_remote_images(post.body_html)
+    assert count_images(post.body_html) == 0
