@@ -4,10 +4,12 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from config.colours import colours_css
 from config.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("colours.css", colours_css, name="colours_css"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # The forum's pages first: resolving a URL tries every pattern of each
@@ -18,6 +20,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
+    path("", include("images.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -8,7 +8,7 @@ outbox event that is dispatched after commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -34,7 +34,14 @@ from forum.limits import (
     check_posting_limits,
     check_slow_mode,
 )
-from forum.markup import MarkupError, extract_mentions, html_to_text, render_post_body
+from forum.markup import (
+    LocalImage,
+    MarkupError,
+    extract_mentions,
+    html_to_text,
+    image_urls,
+    render_post_body,
+)
 from forum.models import (
     BOOKMARK_NOTE_MAX_LENGTH,
     Bookmark,
@@ -50,6 +57,8 @@ from forum.models import (
     Tag,
     Topic,
 )
+from images.actions import enqueue_post_images
+from images.queries import local_copies
 from notifications.events import (
     BrandRequested,
     EventKind,
@@ -121,8 +130,14 @@ def resolve_tags(names: Iterable[str]) -> list[Tag]:
     return [tags[slug] for slug in slugs]
 
 
-def render_body(body: str) -> tuple[str, list[User]]:
+def render_body(
+    body: str, *, images: Mapping[str, LocalImage] | None = None
+) -> tuple[str, list[User]]:
     """Render *body* to sanitized HTML, linking mentions of existing members.
+
+    *images* maps image URLs to Hearth's copies (images app); by default the
+    copies already made are used. Any other image renders as a link
+    (forum.markup) until ``images.actions.enqueue_post_images`` has it copied.
 
     Raises ValidationError for text the markup layer rejects and for
     mentions of people who don't exist.
@@ -149,6 +164,8 @@ def render_body(body: str) -> tuple[str, list[User]]:
                 % {"names": _name_list(missing)},
                 code="mentions",
             )
+    if images is None and "![" in body:
+        images = local_copies(image_urls(body))
     try:
         html = render_post_body(
             body,
@@ -161,6 +178,7 @@ def render_body(body: str) -> tuple[str, list[User]]:
                 for user in mentioned
                 if user.role == Role.BRAND_REP and user.brand is not None
             },
+            images=images,
         )
     except MarkupError as exc:
         raise ValidationError(str(exc), code="body") from exc
@@ -282,6 +300,7 @@ def create_topic(
         post = _new_post(
             author, topic, number=1, body=body, body_html=body_html, now=now
         )
+        enqueue_post_images(post)
         Topic.objects.filter(pk=topic.pk).update(first_post=post, last_post=post)
         topic.first_post = topic.last_post = post
         if tag_objects:
@@ -359,6 +378,7 @@ def reply_to_topic(
             now=now,
             reply_to=reply_to,
         )
+        enqueue_post_images(post)
         if official:
             Post.objects.filter(pk=post.pk).update(is_official_answer=True)
             post.is_official_answer = True
@@ -437,6 +457,7 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
                 "revision_count",
             ]
         )
+        enqueue_post_images(post)
         if new_title is not None and title_changed:
             topic.title = new_title
             topic.slug = slugify(new_title)[:160] or "topic"

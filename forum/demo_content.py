@@ -309,6 +309,10 @@ GROUPS: list[dict[str, Any]] = [
     },
 ]
 
+# An image "from another site" in a demo post; seed_demo stores its copy, so
+# readers see it from Hearth and seeding needs no network (images app).
+THERMO_CHART_URL = "https://images.example.org/rob/duo-thermo-chart.png"
+
 TOPICS: list[dict[str, Any]] = [
     # ------------------------------------------------------------------
     # Announcements
@@ -1648,6 +1652,8 @@ This reframed it for me. Time is the thing I'm short of, so I'll watch for a ref
 | 93 °C | 25 min | 92.4 °C | 92.9 °C | 93.2 °C |
 | 96 °C | 25 min | 95.1 °C | 95.7 °C | 96.0 °C |
 | 93 °C | **12 min** | **90.8 °C** | 92.1 °C | 92.8 °C |
+
+![Chart: brew temperature at the puck for shots 1, 3 and 6 at each set point; the 12-minute warm-up line starts 2 °C low](https://images.example.org/rob/duo-thermo-chart.png)
 
 Takeaways:
 

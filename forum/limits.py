@@ -42,6 +42,9 @@ ANCHOR_TAG = re.compile(r"<a\s[^>]*>")
 IMAGE_TAG = re.compile(r"<img\s")
 HREF = re.compile(r'\shref="([^"]*)"')
 MENTION_CLASS = re.compile(r'\sclass="[^"]*\bmention\b[^"]*"')
+# An image from another site is shown as a link until it is copied (images
+# app); it counts as an image, not as a link.
+REMOTE_IMAGE = re.compile(r'<(?:a|span) class="remote-image"')
 
 
 def check_posting_limits(author: User, body_html: str, mentioned: list[User]) -> None:
@@ -73,7 +76,7 @@ def count_links(body_html: str) -> int:
         href = HREF.search(tag)
         if href is None:
             continue
-        if MENTION_CLASS.search(tag):
+        if MENTION_CLASS.search(tag) or REMOTE_IMAGE.match(tag):
             continue
         if _is_site_relative(href.group(1)):
             continue
@@ -82,7 +85,7 @@ def count_links(body_html: str) -> int:
 
 
 def count_images(body_html: str) -> int:
-    return len(IMAGE_TAG.findall(body_html))
+    return len(IMAGE_TAG.findall(body_html)) + len(REMOTE_IMAGE.findall(body_html))
 
 
 def _is_site_relative(url: str) -> bool:

@@ -35,8 +35,14 @@ Decisions other code and stylesheets rely on:
   ``<a class="mention" href="...">@name</a>``. A mention ends before trailing
   dots, and ``@name@host`` (a handle on another server) or ``@name/...``
   (e.g. a package scope) is not a mention.
-* Images must have an absolute ``http(s)`` URL and get ``loading="lazy"``; an
-  image whose URL is refused is replaced by its alt text.
+* Images must have an absolute ``http(s)`` URL; an image whose URL is refused
+  is replaced by its alt text. Readers' browsers never load an image from
+  another site: an image is shown only from Hearth's own copy, given in the
+  ``images`` mapping (URL to ``LocalImage``), with ``loading="lazy"`` and its
+  size. Any other image renders as a plain link to its URL,
+  ``<a class="remote-image" href="URL">alt text (or the URL)</a>`` (a
+  ``<span class="remote-image">`` inside a link), until the images app has
+  fetched it and the post is rendered again (``image_urls`` lists them).
 * Links to any host other than ``site_host`` get
   ``rel="nofollow ugc noopener"``; relative links and links to ``site_host``
   get no ``rel``.
@@ -49,8 +55,9 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, partial
+from html import unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 import bleach
@@ -78,11 +85,14 @@ else:
     from bleach.html5lib_shim import Filter
 
 __all__ = [
+    "LocalImage",
     "MarkupError",
     "excerpt",
     "extract_mentions",
+    "has_remote_images",
     "highlight_terms",
     "html_to_text",
+    "image_urls",
     "render_post_body",
     "validate_post_source",
 ]
@@ -106,6 +116,7 @@ ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
 HIGHLIGHT_CLASS = "highlight"
 MENTION_CLASS = "mention"
 MENTION_LABEL_CLASS = "mention-label"
+REMOTE_IMAGE_CLASS = "remote-image"
 _TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 
 
@@ -582,20 +593,76 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     return check is not None and check(value)
 
 
+class LocalImage(NamedTuple):
+    """Hearth's own copy of an image from another site (images app)."""
+
+    src: str
+    width: int | None = None
+    height: int | None = None
+
+
+_HTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
+
+
 class _ImageFilter(Filter):
-    """Replace images left without a source by their alt text; load lazily."""
+    """Point images at Hearth's own copies; any other image becomes a link.
+
+    Runs after the allowlist, so ``src`` is an absolute http(s) URL or gone.
+    An image left without a source is replaced by its alt text.
+    """
+
+    def __init__(
+        self, source: Any, images: Mapping[str, LocalImage] | None = None
+    ) -> None:
+        super().__init__(source)
+        self.images = images or {}
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        links = 0
         for token in super().__iter__():
-            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "img":
+            kind, name = token["type"], token.get("name")
+            if name == "a" and kind == "StartTag":
+                links += 1
+            elif name == "a" and kind == "EndTag":
+                links = max(0, links - 1)
+            if kind in ("StartTag", "EmptyTag") and name == "img":
                 attrs = token["data"]
-                if (None, "src") not in attrs:
-                    alt = attrs.get((None, "alt"), "")
+                src = attrs.get((None, "src"))
+                alt = attrs.get((None, "alt"), "")
+                if src is None:
                     if alt:
                         yield {"type": "Characters", "data": alt}
                     continue
+                # bleach keeps attribute values as written ("&amp;" for "&").
+                local = self.images.get(unescape(src))
+                if local is None:
+                    yield from _remote_image_link(
+                        src, alt, attrs, inside_link=links > 0
+                    )
+                    continue
+                attrs[(None, "src")] = local.src
+                if local.width and local.height:
+                    attrs[(None, "width")] = str(local.width)
+                    attrs[(None, "height")] = str(local.height)
                 attrs[(None, "loading")] = "lazy"
             yield token
+
+
+def _remote_image_link(
+    src: str, alt: str, attrs: Mapping[Any, str], *, inside_link: bool
+) -> Iterator[dict[str, Any]]:
+    """A plain link to an image not (yet) copied to Hearth: no request to
+    another site until a reader chooses to follow it."""
+    tag = "span" if inside_link else "a"  # links do not nest
+    data: dict[Any, str] = {(None, "class"): REMOTE_IMAGE_CLASS}
+    if not inside_link:
+        data[(None, "href")] = src
+    title = attrs.get((None, "title"))
+    if title:
+        data[(None, "title")] = title
+    yield {"type": "StartTag", "name": tag, "namespace": _HTML_NAMESPACE, "data": data}
+    yield {"type": "Characters", "data": alt or src}
+    yield {"type": "EndTag", "name": tag, "namespace": _HTML_NAMESPACE, "data": {}}
 
 
 _SCHEME_AND_SLASHES_RE = re.compile(
@@ -660,8 +727,13 @@ def _link_callback(
     return attrs
 
 
-def _sanitize(html: str, *, site_host: str | None = None) -> str:
-    """Allowlist-sanitize ``html`` and linkify bare URLs in it."""
+def _sanitize(
+    html: str,
+    *,
+    site_host: str | None = None,
+    images: Mapping[str, LocalImage] | None = None,
+) -> str:
+    """Allowlist-sanitize ``html``, localize its images, linkify bare URLs."""
     # A Cleaner holds a parser with per-document state, so each call gets its
     # own instead of sharing one between threads.
     cleaner = bleach.Cleaner(
@@ -671,7 +743,7 @@ def _sanitize(html: str, *, site_host: str | None = None) -> str:
         strip=True,
         strip_comments=True,
         filters=[
-            _ImageFilter,
+            partial(_ImageFilter, images=images),
             partial(
                 LinkifyFilter,
                 # types-bleach has callbacks return the attributes; bleach also
@@ -695,6 +767,7 @@ def render_post_body(
     mentions: Mapping[str, str] | None = None,
     mention_labels: Mapping[str, str] | None = None,
     site_host: str | None = None,
+    images: Mapping[str, LocalImage] | None = None,
 ) -> str:
     """Render a post's Markdown ``source`` to sanitized HTML.
 
@@ -706,8 +779,11 @@ def render_post_body(
     representative's "<Brand> · peer resource"). Links to hosts
     other than ``site_host`` (any absolute link when it is None) get
     ``rel="nofollow ugc noopener"``; relative links and links to ``site_host``
-    do not. The result is marked safe for templates; once stored and loaded
-    again it is a plain ``str`` that templates must mark safe themselves.
+    do not. ``images`` maps image URLs (as ``image_urls`` lists them) to
+    Hearth's own copies; an image missing from it renders as a plain link to
+    its URL, so a reader's browser never contacts another site. The result is
+    marked safe for templates; once stored and loaded again it is a plain
+    ``str`` that templates must mark safe themselves.
     """
     tokens = _checked_tokens(source)
     env: dict[str, Any] = {
@@ -716,7 +792,39 @@ def render_post_body(
     }
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
     # The one place post HTML becomes safe: it has just been sanitized.
-    return mark_safe(_sanitize(html, site_host=site_host))  # noqa: S308
+    return mark_safe(_sanitize(html, site_host=site_host, images=images))  # noqa: S308
+
+
+def image_urls(source: str) -> list[str]:
+    """The http(s) image URLs of Markdown ``source``, in order, without
+    duplicates: the keys ``render_post_body``'s ``images`` mapping is looked
+    up by. Text that fails the cheap checks of ``validate_post_source`` has
+    none."""
+    try:
+        _precheck(source)
+    except MarkupError:
+        return []
+    urls: dict[str, None] = {}
+    pending = list(_MARKDOWN.parse(source))
+    while pending:
+        token = pending.pop(0)
+        if token.type == "image":
+            src = token.attrGet("src")
+            if isinstance(src, str) and _is_http_url(src):
+                urls.setdefault(src, None)
+        if token.children:
+            pending[0:0] = token.children
+    return list(urls)
+
+
+_REMOTE_IMAGE_TAG_RE = re.compile(rf'<(?:a|span) class="{REMOTE_IMAGE_CLASS}"')
+
+
+def has_remote_images(html: str) -> bool:
+    """Whether rendered ``html`` shows an image as a link to another site.
+
+    Text can't fake it: "<" is always escaped outside tags."""
+    return _REMOTE_IMAGE_TAG_RE.search(html) is not None
 
 
 def extract_mentions(source: str) -> list[str]:

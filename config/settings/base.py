@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -42,9 +43,12 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "permissions",
+    "images",
 ]
 
 MIDDLEWARE = [
+    # First, so every response gets the Content-Security-Policy header.
+    "csp.middleware.CSPMiddleware",
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,3 +320,38 @@ FORUM_NEW_MEMBER_LIMITS = {
 # at which a post is hidden pending a moderator's review.
 FORUM_FLAG_WEIGHTS = {0: 1, 1: 1, 2: 2, 3: 3, 4: 4}
 FORUM_FLAG_HIDE_THRESHOLD = 5
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------
+# Scripts, styles, images, fonts and fetches come from this site only; no inline
+# script, handler or style anywhere (htmx's indicator style is off, see
+# templates/base.html; category and brand colours are classes from /colours.css).
+# Images in posts are served from Hearth's own storage (images app), so img-src
+# needs no third party; data: covers the icons inlined in the stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# --- Images in posts (images app) ------------------------------------------------------
+# Images from other sites are fetched once by a task and served from the
+# default storage; readers' browsers never contact the other site.
+# Largest image accepted, in bytes (checked while downloading).
+IMAGES_MAX_BYTES = env_int("IMAGES_MAX_BYTES", 5 * 1024 * 1024)
+# Largest image accepted, in pixels (width × height × frames), before decoding.
+IMAGES_MAX_PIXELS = env_int("IMAGES_MAX_PIXELS", 20_000_000)
+# Seconds allowed to connect, and between two reads; a fetch as a whole gets
+# three times this.
+IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
+# Fetch from loopback, private, link-local and reserved addresses too. Only
+# for tests and closed networks: it lets posts make the server reach inside.
+IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)

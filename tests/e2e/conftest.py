@@ -11,6 +11,7 @@ for a real member.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 CHROMIUM = Path(os.environ.get("HEARTH_E2E_CHROMIUM", "/usr/bin/chromium"))
 E2E_DIR = Path(__file__).resolve().parent
@@ -92,7 +93,10 @@ def _demo_fixture(
     from moderation.models import Rule
 
     path = tmp_path_factory.mktemp("e2e") / "demo.json"
-    with django_db_blocker.unblock():
+    # Files the demo stores (copies of its images) go with the dump; each
+    # test gets them in its own MEDIA_ROOT (see `demo`).
+    media = path.parent / "media"
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
         call_command("seed_demo", stdout=StringIO())
         if not Rule.objects.exists():
             Rule.objects.create(number=1, title="Be kind")
@@ -125,7 +129,55 @@ def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
     from accounts.models import User
 
     call_command("loaddata", str(_demo_fixture), stdout=StringIO())
+    media = _demo_fixture.parent / "media"
+    if media.exists():
+        shutil.copytree(media, django_settings.MEDIA_ROOT, dirs_exist_ok=True)
     return {user.username: user for user in User.objects.all()}
+
+
+# Chromium reports a blocked script, style, image, frame or eval in the console
+# ("Refused to ... because it violates the following Content Security Policy
+# directive ..."); this also reports the violation events the page sees.
+_REPORT_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const text = "Content Security Policy violation: " + event.violatedDirective
+    + " blocked " + (event.blockedURI || "inline") + " in " + event.sourceFile
+    + ":" + event.lineNumber;
+  console.error(text);
+  window.__cspViolations.push(text);
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+class CSPWatch:
+    """Collects every CSP violation of every page of the browser contexts it
+    watches; ``new_page`` fails the test when any was seen."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self._watched: set[int] = set()
+
+    def watch(self, page: Any) -> None:
+        if id(page) in self._watched:
+            return
+        self._watched.add(id(page))
+
+        def on_console(message: Any) -> None:
+            if _is_csp_violation(message.text):
+                self.violations.append(f"{page.url}: console: {message.text}")
+
+        def on_pageerror(error: Any) -> None:
+            text = f"{getattr(error, 'name', '')}: {getattr(error, 'message', error)}"
+            if _is_csp_violation(text) or text.startswith("EvalError"):
+                self.violations.append(f"{page.url}: pageerror: {text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", on_pageerror)
 
 
 @pytest.fixture
@@ -134,8 +186,15 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
 
     Signing in copies a session made by Django's test client into the
     context: the sign-in form has its own test (sign up → verify → post).
+
+    Every page of every context opened here is watched for Content-Security-
+    Policy violations (console messages and page errors); the test fails if
+    any page reported one, so the whole e2e suite proves the policy holds.
+    Hence ``page.wait_for_function`` takes a function (``"() => …"``): a bare
+    expression is polled with ``eval`` in the page, which the policy refuses.
     """
     contexts: list[Any] = []
+    csp = CSPWatch()
 
     def make(
         user: Any = None,
@@ -154,6 +213,8 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        context.on("page", csp.watch)
         if theme:
             context.add_init_script(
                 f"window.localStorage.setItem('hearth-theme', '{theme}');"
@@ -171,8 +232,15 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
                     }
                 ]
             )
-        return context.new_page()
+        page = context.new_page()
+        csp.watch(page)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    if csp.violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(csp.violations),
+            pytrace=False,
+        )

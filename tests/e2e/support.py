@@ -33,8 +33,8 @@ def assert_dark(page: Any) -> None:
     """Wait for the dark background: a switch may run a (very short)
     transition, so the first computed style can still be the light one."""
     page.wait_for_function(
-        "(() => { const [r, g, b] = getComputedStyle(document.body).backgroundColor"
+        "() => { const [r, g, b] = getComputedStyle(document.body).backgroundColor"
         ".match(/\\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b"
-        " < 128; })()",
+        " < 128; }",
         timeout=2000,
     )

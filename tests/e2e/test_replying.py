@@ -33,7 +33,7 @@ def _first_words(text, count=5):
 
 
 COMPOSER_HAS_TEXT = (
-    "document.querySelector('form[data-composer-form] textarea[name=body]')"
+    "() => document.querySelector('form[data-composer-form] textarea[name=body]')"
     ".value.length > 0"
 )
 
@@ -53,7 +53,7 @@ def test_reply_quoting_a_selection_shows_the_quote_with_attribution(demo, new_pa
     assert page.url.endswith(question.get_absolute_url())
     composer = page.get_by_label("Your reply")
     page.wait_for_function(
-        "document.activeElement && document.activeElement.name === 'body'"
+        "() => document.activeElement && document.activeElement.name === 'body'"
     )
     quoted = composer.input_value()
     assert quoted.startswith(f"> [{opening.author_name} wrote](")
@@ -121,11 +121,11 @@ def test_quoting_two_posts_adds_both_to_the_composer_in_place(demo, new_page):
 
     page.locator("#post-1").get_by_role("link", name="Quote post 1").click()
     page.wait_for_function(
-        "document.querySelector('textarea[name=body]').value.includes('wrote](')"
+        "() => document.querySelector('textarea[name=body]').value.includes('wrote](')"
     )
     page.locator("#post-2").get_by_role("link", name="Quote post 2").click()
     page.wait_for_function(
-        f"document.querySelector('textarea[name=body]').value"
+        f"() => document.querySelector('textarea[name=body]').value"
         f".includes('{second.author_name} wrote')"
     )
 

@@ -57,13 +57,14 @@ def test_bookmark_a_post_with_htmx_and_find_it_on_the_bookmarks_page(demo, new_p
     assert toggle.get_attribute("aria-pressed") == "true"
     # Focus moves once htmx has settled the swap: wait for it, don't race it.
     page.wait_for_function(
-        "document.activeElement && document.activeElement.id.startsWith('bookmark-button-')"
+        "() => document.activeElement"
+        " && document.activeElement.id.startsWith('bookmark-button-')"
     )
     second.get_by_role("link", name="Add note to your bookmark of post 2").click()
     note = second.get_by_label("Note for your bookmark of post 2 (optional)")
     note.wait_for()
     page.wait_for_function(
-        "document.activeElement && document.activeElement.name === 'note'"
+        "() => document.activeElement && document.activeElement.name === 'note'"
     )
     note.fill("x" * 201)
     second.get_by_role("button", name="Save note").click()
@@ -122,7 +123,8 @@ def test_asker_accepts_and_unaccepts_an_answer_without_a_reload(demo, new_page):
     assert "Solved" in header.inner_text()
     assert "Accepted answer" in post.locator(".post-header").inner_text()
     page.wait_for_function(
-        f"document.activeElement && document.activeElement.id === 'accept-button-{answer.pk}'"
+        "() => document.activeElement"
+        f" && document.activeElement.id === 'accept-button-{answer.pk}'"
     )
     if answer.number != 2:
         page.locator(".accepted-answer").wait_for()

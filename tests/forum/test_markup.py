@@ -268,21 +268,113 @@ def test_render_post_body_replaces_non_http_images_with_alt_text(source):
     assert "a cat" in html
 
 
-def test_render_post_body_keeps_http_images_and_loads_them_lazily():
+def test_render_post_body_shows_images_from_other_sites_as_plain_links():
+    # A reader's browser never contacts another site to show a post.
     html = render_post_body('![a cat](https://img.example/cat.png "Cat")')
 
     assert elements(html) == [
         ("p", {}),
         (
-            "img",
+            "a",
             {
-                "src": "https://img.example/cat.png",
-                "alt": "a cat",
+                "class": "remote-image",
+                "href": "https://img.example/cat.png",
                 "title": "Cat",
-                "loading": "lazy",
+                "rel": "nofollow ugc noopener",
             },
         ),
     ]
+    assert html_to_text(html) == "a cat"
+    assert markup.has_remote_images(html)
+
+
+def test_render_post_body_links_an_image_without_alt_text_by_its_url():
+    html = render_post_body("![](https://img.example/cat.png)")
+
+    assert html == (
+        '<p><a class="remote-image" href="https://img.example/cat.png" '
+        'rel="nofollow ugc noopener">https://img.example/cat.png</a></p>\n'
+    )
+
+
+def test_render_post_body_shows_local_copies_of_images_lazily():
+    source = '![a cat](https://img.example/cat.png?a=1&b=2 "Cat") ![b](https://b.example/b.png)'
+    urls = markup.image_urls(source)
+
+    html = render_post_body(
+        source, images={urls[0]: markup.LocalImage("/images/ab.png", 640, 480)}
+    )
+
+    assert urls == ["https://img.example/cat.png?a=1&b=2", "https://b.example/b.png"]
+    assert elements(html) == [
+        ("p", {}),
+        (
+            "img",
+            {
+                "src": "/images/ab.png",
+                "alt": "a cat",
+                "title": "Cat",
+                "width": "640",
+                "height": "480",
+                "loading": "lazy",
+            },
+        ),
+        (
+            "a",
+            {
+                "class": "remote-image",
+                "href": "https://b.example/b.png",
+                "rel": "nofollow ugc noopener",
+            },
+        ),
+    ]
+
+
+def test_an_image_inside_a_link_becomes_text_until_copied():
+    source = "[![logo](https://img.example/l.png)](https://a.example/)"
+
+    before = render_post_body(source)
+    after = render_post_body(
+        source, images={"https://img.example/l.png": markup.LocalImage("/images/l.png")}
+    )
+
+    assert [tag for tag, _attrs in elements(before)] == ["p", "a", "span"]
+    assert "<img" not in before
+    assert elements(after)[2] == (
+        "img",
+        {"src": "/images/l.png", "alt": "logo", "loading": "lazy"},
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '![x" onerror="alert(1)](https://img.example/x.png)',
+        '![<script>alert(1)</script>](https://img.example/x.png "a\\" onload=\\"b")',
+        '![x](https://img.example/x.png?q="><script>alert(1)</script>)',
+        "![](https://img.example/x.png?<b>)",
+    ],
+)
+def test_remote_image_links_stay_inert(source):
+    for images in (
+        {},
+        {url: markup.LocalImage("/images/x.png") for url in markup.image_urls(source)},
+    ):
+        html = render_post_body(source, images=images)
+
+        assert "<script" not in html.lower()
+        assert event_handlers(html) == []
+        assert dangerous_urls(html) == []
+        assert {tag for tag, _attrs in elements(html)} <= ALLOWED_TAGS
+
+
+def test_image_urls_skips_refused_urls_and_code():
+    source = (
+        "![a](javascript:alert(1)) ![b](/media/x.png) `![c](https://c.example/c.png)`"
+        "\n\n![d](https://d.example/d.png) ![d again](https://d.example/d.png)"
+    )
+
+    assert markup.image_urls(source) == ["https://d.example/d.png"]
 
 
 def test_render_post_body_escapes_mention_urls():

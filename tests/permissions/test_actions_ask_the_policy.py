@@ -39,6 +39,7 @@ ACTION_MODULES = sorted(
         ROOT / "forum" / "actions.py",
         ROOT / "accounts" / "actions.py",
         ROOT / "notifications" / "actions.py",
+        ROOT / "images" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -56,6 +57,19 @@ ALLOWLIST: dict[str, str] = {
     "forum.actions.snapshot_role": "computes the role label a post records",
     "forum.actions.clean_bookmark_note": "validates a bookmark note",
     "forum.actions.max_post_length": "reads a setting",
+    # The images app copies images a post already shows; no member acts here.
+    "images.actions.enqueue_post_images": (
+        "called inside start_topic/reply_to_topic/edit_post, after they asked the "
+        "policy; only schedules the copy on commit"
+    ),
+    "images.actions.localize_post_images": (
+        "system action run by the images task for a post already written; reads "
+        "and re-renders that post's own text, changes nobody's words"
+    ),
+    "images.actions.fetch_image": "system step of localize_post_images (one URL)",
+    "images.actions.store_copy": (
+        "system step: stores an image's bytes (also seed_demo's chart); no member input"
+    ),
     "forum.actions.deletes_topic": (
         "answers whether deleting a post takes its topic too (the confirmation page "
         "and delete_post, which asks the policy, share it); writes nothing"

@@ -24,6 +24,7 @@ from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
+from images.actions import store_copy
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
@@ -75,6 +76,9 @@ class Command(BaseCommand):
 
     def _load(self) -> None:
         now = timezone.now()
+        # Pictures "from other sites" in the demo posts are drawn here and
+        # kept as their copies, so seeding needs no network (images app).
+        store_copy(demo_content.THERMO_CHART_URL, _thermo_chart())
         brand_data = demo_content.BRAND
         brand = Brand.objects.create(
             name=brand_data["name"],
@@ -307,3 +311,41 @@ def _describe(username: str) -> str:
         "rep": "a brand representative (peer resource)",
         "admin": "an administrator; also signs in to /admin/",
     }.get(username, "")
+
+
+def _thermo_chart() -> bytes:
+    """The chart in refractometer_rob's temperature post, from its table."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height, margin = 480, 270, 40
+    series = {  # set point: shots 1, 3 and 6 (°C)
+        "90": [89.6, 90.1, 90.3],
+        "93": [92.4, 92.9, 93.2],
+        "96": [95.1, 95.7, 96.0],
+        "93 (12 min)": [90.8, 92.1, 92.8],
+    }
+    colours = ["#3b6ea5", "#2f7d4f", "#a1401a", "#8a5a9e"]
+    low, high = 89.0, 97.0
+    image = Image.new("RGB", (width, height), "#fbfaf7")
+    draw = ImageDraw.Draw(image)
+
+    def y(value: float) -> float:
+        return height - margin - (value - low) / (high - low) * (height - 2 * margin)
+
+    for degree in range(int(low), int(high) + 1):
+        draw.line([(margin, y(degree)), (width - margin, y(degree))], fill="#e1ddd5")
+        draw.text((6, y(degree) - 6), f"{degree}", fill="#5c6470")
+    xs = [margin + 20, width // 2, width - margin - 20]
+    for x, label in zip(xs, ["shot 1", "shot 3", "shot 6"], strict=True):
+        draw.text((x - 16, height - margin + 10), label, fill="#5c6470")
+    for (name, values), colour in zip(series.items(), colours, strict=True):
+        points = [(x, y(v)) for x, v in zip(xs, values, strict=True)]
+        draw.line(points, fill=colour, width=3)
+        for x, v in points:
+            draw.ellipse([x - 4, v - 4, x + 4, v + 4], fill=colour)
+        draw.text((points[-1][0] - 70, points[-1][1] - 16), name, fill=colour)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

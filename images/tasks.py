@@ -1,0 +1,28 @@
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from images import actions
+
+
+@shared_task(
+    name="images.localize_post_images",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def localize_post_images(self: Any, post_id: int) -> None:
+    """Copy a post's images from other sites and show the copies.
+
+    Idempotent: an image is fetched once (a claim on its row), stored once
+    (by content), and the post is re-rendered only when that changes it.
+    """
+    if actions.localize_post_images(post_id):
+        return
+    # Another worker is fetching one of the images: look again once it is done.
+    if not self.request.is_eager:
+        raise self.retry(countdown=3 * settings.IMAGES_FETCH_TIMEOUT, max_retries=5)
