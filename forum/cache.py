@@ -11,7 +11,14 @@ its transaction commits, and every cached page is stale at once:
 * model signals bump it for changes that emit no event (an unlike, a profile
   edit, the admin editing a category or tag); an admin edit of a topic or post
   row in /admin/ is picked up when the page expires;
-* ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case.
+* ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case;
+* after a cache outage the generation is bumped once per process when Redis
+  answers again (``config.resilience.on_reconnect``): the bumps of changes
+  made during the outage were lost, and a Redis that kept its data would
+  otherwise serve pages cached before them.
+
+A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
+render from the database and nothing is stored until Redis answers.
 
 One global generation is deliberately simple: a change anywhere invalidates
 every page, which is always correct, and on a forum most anonymous traffic
@@ -33,6 +40,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+
+from config.resilience import on_reconnect
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +182,8 @@ def _connect_signals() -> None:
         post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")
 
+
+on_reconnect(bump_generation)
 
 # notifications.events imports this module, and every action imports that, so
 # the signals are connected in web processes, workers and commands alike.
