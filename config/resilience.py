@@ -1,9 +1,10 @@
 """Keep serving when Redis or PostgreSQL fails.
 
 ``ResilientRedisCache`` is Django's Redis cache backend with one difference:
-when Redis can't be reached, reads are misses and writes do nothing, so every
-page still renders (from the database), sessions fall back to the database
-(``cached_db``) and allauth's rate limits stop counting. A small circuit
+when Redis can't be reached it answers as Django's DummyCache does (reads are
+misses, writes do nothing, ``add`` succeeds), so every page still renders
+(from the database), sessions fall back to the database (``cached_db``) and
+allauth's rate limits stop counting. A small circuit
 breaker per process keeps requests from paying a connection attempt each
 while Redis is down: after a connection error the cache is skipped for
 ``RETRY_SECONDS``, then one call tries again. The outage is logged once when
@@ -190,9 +191,11 @@ class ResilientRedisCache(RedisCache):
         version: int | None = None,
     ) -> bool:
         full = self.make_and_validate_key(key, version=version)
+        # True, as Django's DummyCache answers: allauth's rate limits take a
+        # lock with add() and would refuse every sign-in if it failed.
         return self._call(
             lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
-            False,
+            True,
             [full],
         )
 
