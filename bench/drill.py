@@ -74,8 +74,7 @@ def log(message: str) -> None:
 
 
 class Recorder:
-    """Every request: (phase, who, outcome), in the phase it ended in. A phase
-    starts just before its service is stopped or started."""
+    """Every request: (phase, who, outcome), in the phase it ended in."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -344,18 +343,25 @@ def main() -> int:
         for thread in threads:
             thread.start()
 
-        def phase(name: str, seconds: float, action: Any = None) -> None:
+        def phase(
+            name: str, seconds: float, stopping: Any = None, starting: Any = None
+        ) -> None:
+            # Requests are counted in the phase they end in: a phase that stops
+            # a service begins before it is stopped, one that starts a service
+            # once it answers again.
+            if starting is not None:
+                starting()
             recorder.phase = name
-            if action is not None:
-                action()
+            if stopping is not None:
+                stopping()
             log(f"{name} ({seconds:.0f} s)")
             stop.wait(seconds)
 
         phase("before", args.warmup)
-        phase("redis down", args.redis_outage, redis.stop)
-        phase("between", args.between, redis.start)
-        phase("postgres down", args.postgres_outage, pg.stop)
-        phase("after", args.after, pg.start)
+        phase("redis down", args.redis_outage, stopping=redis.stop)
+        phase("between", args.between, starting=redis.start)
+        phase("postgres down", args.postgres_outage, stopping=pg.stop)
+        phase("after", args.after, starting=pg.start)
         stop.set()
         for thread in threads:
             thread.join(timeout=120)
