@@ -150,8 +150,10 @@ else:
     # (delay_on_commit), which is enough for a small community or a trial.
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
-# Enqueueing with the broker down gives up after about a second; the outbox
-# keeps the event and the sweep enqueues it later (notifications.events).
+# Enqueueing with the broker down gives up after about a second (a few when
+# it doesn't answer at all); the outbox keeps the event and the sweep
+# enqueues it later (notifications.events).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
