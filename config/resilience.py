@@ -134,8 +134,9 @@ class ResilientRedisCache(RedisCache):
             return
         try:
             self._client().delete_many(list(keys))
-        except RedisError as exc:
+        except RedisError as exc:  # gone again: undo them at the next reconnection
             self._failed(exc)
+            self._remember(keys)
 
     def _remember(self, keys: Iterable[str]) -> None:
         with self._lock:
@@ -163,9 +164,9 @@ class ResilientRedisCache(RedisCache):
             return fallback
         except RedisError as exc:
             # Redis answered but refused (out of memory, read-only replica):
-            # this call misses, the next ones try again.
+            # this call misses, the next ones try again. Not an outage, so
+            # there is no reconnection to undo the write at.
             logger.warning("Cache refused a command: %s", exc)
-            self._remember(dirty)
             return fallback
         self._succeeded()
         return result
