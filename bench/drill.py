@@ -392,7 +392,8 @@ def main() -> int:
             Path(args.json).write_text(json.dumps(result, indent=2))
         log(f"logs kept in {workdir}")
         ok = (
-            result["replies"]["accepted but not stored (lost)"] == 0
+            settled
+            and result["replies"]["accepted but not stored (lost)"] == 0
             and result["notifications"]["duplicate notifications"] == 0
             and result["emails"]["duplicate messages (same recipient and link)"] == 0
         )
