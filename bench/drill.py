@@ -13,8 +13,8 @@ anonymous visitors read, and the drill
 
 and reports requests by status in each phase, replies posted / accepted /
 stored, notifications and emails delivered afterwards, and duplicates (must
-be 0). Everything it started is stopped, even when interrupted. Takes about
-three to five minutes; nothing listens beyond 127.0.0.1.
+be 0). Everything it started is stopped, even when interrupted. Takes three
+to six minutes; nothing listens beyond 127.0.0.1.
 """
 
 from __future__ import annotations
