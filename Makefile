@@ -91,3 +91,12 @@ PAGE ?= topic (member)
 .PHONY: bench-profile
 bench-profile: install
 	$(BIN)/python bench/profile.py --scale $(SCALE) --page "$(PAGE)"
+
+# Outage drill (README "Operations"): private PostgreSQL and Redis on loopback,
+# gunicorn in production settings, a Celery worker and beat, members posting
+# and reading; stops Redis ~20 s, then PostgreSQL ~10 s, and reports requests
+# by status, replies accepted and stored, notifications and emails delivered,
+# duplicates. Needs redis-server and the PostgreSQL server binaries.
+.PHONY: drill
+drill: install
+	$(BIN)/python bench/drill.py $(DRILL_ARGS)

@@ -1,12 +1,27 @@
-"""`GET /healthz`: are the services this process depends on answering?"""
+"""`GET /healthz`: are the services this process depends on answering?
+
+``database`` is required: without it the site serves only cached anonymous
+pages, so the answer is 503 and a load balancer should stop sending traffic.
+``cache`` and ``broker`` (Redis) are not: without them pages render from the
+database and events wait in the outbox, so the answer stays 200 with
+``"status": "degraded"`` naming them, and the web processes stay in rotation.
+"""
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.core.cache import caches
+from django.db import Error, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+REQUIRED = frozenset({"database"})
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -14,39 +29,57 @@ def _database_ok() -> tuple[bool, str]:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError as exc:
-        return False, str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
+    except Error as exc:  # InterfaceError is not a DatabaseError
+        return False, _first_line(exc)
     return True, "ok"
+
+
+def _cache_ok() -> tuple[bool, str]:
+    cache = caches["default"]
+    ping = getattr(cache, "ping", None)
+    if ping is None:  # local memory: nothing to reach
+        return True, "ok"
+    return (True, "ok") if ping() else (False, "unreachable")
 
 
 def _redis_ok(url: str) -> tuple[bool, str]:
     import redis
 
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()
     except redis.RedisError as exc:
-        return False, str(exc)
+        return False, _first_line(exc)
     finally:
-        if "client" in locals():
-            client.close()
+        client.close()
     return True, "ok"
+
+
+def checks() -> dict[str, tuple[bool, str]]:
+    result = {"database": _database_ok()}
+    if settings.CACHE_URL:
+        result["cache"] = _cache_ok()
+    broker = settings.CELERY_BROKER_URL
+    if not settings.CELERY_TASK_ALWAYS_EAGER and broker.startswith(
+        ("redis://", "rediss://")
+    ):
+        result["broker"] = _redis_ok(broker)
+    return result
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every configured service answers; 503 naming what is down."""
-    checks = {"database": _database_ok()}
-    if settings.REDIS_URL:
-        checks["redis"] = _redis_ok(settings.REDIS_URL)
-    down = sorted(name for name, (ok, _detail) in checks.items() if not ok)
+    """200 when the database answers ("degraded" if Redis doesn't), 503 when not."""
+    found = checks()
+    down = sorted(name for name, (ok, _detail) in found.items() if not ok)
+    failing = REQUIRED.intersection(down)
     body = {
-        "status": "ok" if not down else "down",
+        "status": "down" if failing else "degraded" if down else "ok",
         "down": down,
-        "checks": {name: detail for name, (ok, detail) in checks.items()},
+        "checks": {name: detail for name, (ok, detail) in found.items()},
     }
-    return JsonResponse(body, status=503 if down else 200)
+    return JsonResponse(body, status=503 if failing else 200)
 
 
 class HealthCheckMiddleware:

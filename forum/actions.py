@@ -7,6 +7,7 @@ outbox event that is dispatched after commit.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -58,7 +59,7 @@ from forum.models import (
     Topic,
 )
 from images.actions import enqueue_post_images
-from images.queries import local_copies
+from images.queries import MAX_IMAGES_PER_POST, local_copies
 from notifications.events import (
     BrandRequested,
     EventKind,
@@ -79,6 +80,8 @@ QUOTE_LINK = re.compile(r"^\s*>.*\]\(/p/(\d+)/?\)", re.MULTILINE)
 # The posts a reply may point to with reply_to: those shown with their text
 # (not hidden, removed or deleted). The reply page offers only these too.
 REPLYABLE_POSTS = Q(is_hidden=False, removed_at__isnull=True, deleted_at__isnull=True)
+
+logger = logging.getLogger(__name__)
 
 
 # --- Validation shared by the actions ---------------------------------------------------
@@ -847,3 +850,35 @@ def _emit_mentions(actor: User, post: Post, mentioned: list[User]) -> None:
 
 def max_post_length() -> int:
     return getattr(settings, "FORUM_MAX_POST_LENGTH", 30000)
+
+
+def show_image_copies(post_id: int) -> bool:
+    """Render a post again with Hearth's copies of its images from other sites.
+
+    A system step run by the images task once the copies exist (it changes no
+    words, only where an image is shown from). Only if the text is still the
+    one rendered: an edit meanwhile has its own task. Returns whether the post
+    changed.
+    """
+    post = Post.objects.filter(pk=post_id).only("body_source", "body_html").first()
+    if post is None:
+        return False
+    copies = local_copies(image_urls(post.body_source)[:MAX_IMAGES_PER_POST])
+    if not copies:
+        return False
+    try:
+        html, _mentioned = render_body(post.body_source, images=copies)
+    except ValidationError:
+        # A mentioned member has left since: keep the post as it was written
+        # rather than drop its mention links.
+        logger.info("Post %s not re-rendered: its text no longer renders.", post.pk)
+        return False
+    if html == post.body_html:
+        return False
+    with transaction.atomic():
+        changed = Post.objects.filter(pk=post.pk, body_source=post.body_source).update(
+            body_html=html, body_text=html_to_text(html)
+        )
+        if changed:
+            bump_on_commit()
+    return bool(changed)

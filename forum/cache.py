@@ -12,7 +12,14 @@ its transaction commits, and every cached page is stale at once:
   outside actions (a profile edit, the admin editing a category or tag); an
   admin edit of a topic or post row in /admin/ is picked up when the page
   expires;
-* ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case.
+* ``ANON_CACHE_SECONDS`` bounds how long a page may live in any case;
+* after a cache outage the generation is bumped once per process when Redis
+  answers again (``config.resilience.on_reconnect``): the bumps of changes
+  made during the outage were lost, and a Redis that kept its data would
+  otherwise serve pages cached before them.
+
+A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
+render from the database and nothing is stored until Redis answers.
 
 One global generation is deliberately simple: a change anywhere invalidates
 every page, which is always correct, and on a forum most anonymous traffic
@@ -34,6 +41,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+
+from accounts.models import Brand, CommunityGroup, GroupMembership, User
+from config.resilience import on_reconnect
+from forum.models import Category, Like, Tag
 
 logger = logging.getLogger(__name__)
 
@@ -162,10 +173,7 @@ def _on_change(sender: type, instance: Any = None, **kwargs: Any) -> None:
     bump_on_commit()
 
 
-def _connect_signals() -> None:
-    from accounts.models import Brand, CommunityGroup, GroupMembership, User
-    from forum.models import Category, Like, Tag
-
+def connect_signals() -> None:
     # Topics and posts change only in actions, which bump explicitly; these
     # also change outside actions (a profile edit, group flair, a brand's
     # name, the admin).
@@ -173,3 +181,4 @@ def _connect_signals() -> None:
         uid = f"forum.cache:{model.__name__}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")
+    on_reconnect(bump_generation)

@@ -19,15 +19,13 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from forum import cache as page_cache
-from forum.markup import has_remote_images, html_to_text, image_urls
+from forum.markup import has_remote_images, image_urls
 from forum.models import Post
 from images import queries
 from images.encode import CONTENT_TYPES, Encoded, ImageRefused, reencode
@@ -36,8 +34,7 @@ from images.models import RemoteImage
 
 logger = logging.getLogger(__name__)
 
-# Images of one post fetched at most; any further ones stay links.
-MAX_IMAGES_PER_POST = 20
+MAX_IMAGES_PER_POST = queries.MAX_IMAGES_PER_POST
 
 
 def enqueue_post_images(post: Post) -> None:
@@ -78,7 +75,6 @@ def localize_post_images(post_id: int) -> bool:
             fetch_image(image)
         else:
             waiting = True
-    _rerender(post, urls)
     return not waiting
 
 
@@ -155,29 +151,3 @@ def _store(image: RemoteImage, encoded: Encoded) -> None:
         fetched_at=timezone.now(),
         claimed_at=None,
     )
-
-
-def _rerender(post: Post, urls: list[str]) -> None:
-    """Render *post* again with the local copies of its images."""
-    copies = queries.local_copies(urls)
-    if not copies:
-        return
-    from forum.actions import render_body
-
-    try:
-        html, _mentioned = render_body(post.body_source, images=copies)
-    except ValidationError:
-        # A mentioned member has left since: keep the post as it was written
-        # rather than drop its mention links.
-        logger.info("Post %s not re-rendered: its text no longer renders.", post.pk)
-        return
-    if html == post.body_html:
-        return
-    with transaction.atomic():
-        # Only if the text is still the one rendered: an edit meanwhile has
-        # its own task.
-        changed = Post.objects.filter(pk=post.pk, body_source=post.body_source).update(
-            body_html=html, body_text=html_to_text(html)
-        )
-        if changed:
-            page_cache.bump_on_commit()

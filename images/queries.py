@@ -13,6 +13,9 @@ from images.models import RemoteImage
 
 _EXTENSION_OF = dict(FORMATS.values())
 
+# Images of one post fetched at most; any further ones stay links.
+MAX_IMAGES_PER_POST = 20
+
 
 def url_hash(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()

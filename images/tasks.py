@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from forum.actions import show_image_copies
 from images import actions
 
 
@@ -21,7 +22,9 @@ def localize_post_images(self: Any, post_id: int) -> None:
     Idempotent: an image is fetched once (a claim on its row), stored once
     (by content), and the post is re-rendered only when that changes it.
     """
-    if actions.localize_post_images(post_id):
+    done = actions.localize_post_images(post_id)
+    show_image_copies(post_id)
+    if done:
         return
     # Another worker is fetching one of the images: look again once it is done.
     if not self.request.is_eager:

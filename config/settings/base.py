@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # First, so every response gets the Content-Security-Policy header.
     "csp.middleware.CSPMiddleware",
     "config.health.HealthCheckMiddleware",
+    # A database that can't be reached is a 503 with Retry-After, not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +88,9 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# Connections are kept DB_CONN_MAX_AGE seconds and checked before each request
+# reuses one (CONN_HEALTH_CHECKS), so after a PostgreSQL restart the next
+# request reconnects: web processes recover without a restart.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'hearth.sqlite3'}",
@@ -97,23 +102,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite keeps no connection worth reusing across threads of runserver.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+else:
+    # A database that doesn't answer fails a request in seconds (a 503),
+    # instead of holding a web worker for the operating system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Retry-After (seconds) of the 503 page served while the database is unreachable.
+SERVICE_UNAVAILABLE_RETRY_AFTER = 30
 
 # --- Cache and Celery -----------------------------------------------------------
+# REDIS_URL serves both; CACHE_URL and BROKER_URL put them in separate Redis
+# logical databases or instances (README, "Operations").
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+BROKER_URL = env_str("BROKER_URL", REDIS_URL)
+if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Django's RedisCache, but a Redis outage is a cache miss
+            # (config.resilience): pages render from the database.
+            "BACKEND": "config.resilience.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "hearth",
+            "OPTIONS": {
+                # Fail fast: a cache that doesn't answer is skipped, not awaited.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1,
+                "RETRY_SECONDS": env_int("CACHE_RETRY_SECONDS", 2),
+            },
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_TASK_ALWAYS_EAGER = False
     # Sessions are read from Redis and written through to the database, so a
-    # signed-in page view costs no session query and a Redis flush signs
-    # nobody out.
+    # signed-in page view costs no session query, a Redis flush signs
+    # nobody out, and a Redis outage reads them from the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
@@ -122,10 +146,24 @@ else:
             "LOCATION": "hearth",
         }
     }
+if BROKER_URL:
+    CELERY_BROKER_URL = BROKER_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
     # No broker: tasks run in the web process, after the transaction commits
     # (delay_on_commit), which is enough for a small community or a trial.
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+# Enqueueing with the broker down gives up after about a second (a few when
+# it doesn't answer at all); the outbox keeps the event and the sweep
+# enqueues it later (notifications.events).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # Seconds a page rendered for an anonymous visitor may be served from the cache
 # (forum.cache; every change invalidates it sooner). 0 turns the page cache off.
 ANON_CACHE_SECONDS = env_int("ANON_CACHE_SECONDS", 300)

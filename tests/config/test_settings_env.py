@@ -19,6 +19,7 @@ print(json.dumps({
     "DB_ENGINE": s.DATABASES["default"]["ENGINE"],
     "DB_NAME": str(s.DATABASES["default"]["NAME"]),
     "CACHE": s.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
     "BROKER": s.CELERY_BROKER_URL,
     "EAGER": s.CELERY_TASK_ALWAYS_EAGER,
     "EMAIL_BACKEND": s.EMAIL_BACKEND,
@@ -32,6 +33,8 @@ print(json.dumps({
 CLEARED = (
     "DATABASE_URL",
     "REDIS_URL",
+    "CACHE_URL",
+    "BROKER_URL",
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
@@ -98,6 +101,20 @@ def test_settings_follow_environment_variables():
     assert (values["EMAIL_HOST"], values["EMAIL_PORT"]) == ("mail.example.org", 587)
     assert values["SITE_NAME"] == "Espresso Commons"
     assert values["SECRET_KEY"] == "from-the-env"
+
+
+def test_cache_and_broker_can_use_separate_redis_databases():
+    values = _settings(
+        "config.settings.dev",
+        REDIS_URL="redis://redis.internal:6379/0",
+        BROKER_URL="redis://redis.internal:6379/1",
+    )
+
+    # The cache is resilient: a Redis outage is a miss (config.resilience).
+    assert values["CACHE"] == "config.resilience.ResilientRedisCache"
+    assert values["CACHE_LOCATION"] == "redis://redis.internal:6379/0"
+    assert values["BROKER"] == "redis://redis.internal:6379/1"
+    assert values["EAGER"] is False
 
 
 def test_invalid_boolean_is_a_clear_error():

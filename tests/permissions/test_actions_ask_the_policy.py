@@ -66,6 +66,10 @@ ALLOWLIST: dict[str, str] = {
         "system action run by the images task for a post already written; reads "
         "and re-renders that post's own text, changes nobody's words"
     ),
+    "forum.actions.show_image_copies": (
+        "system step run by the images task: the post's own text rendered again "
+        "with Hearth's copies of its images; nobody's words change"
+    ),
     "images.actions.fetch_image": "system step of localize_post_images (one URL)",
     "images.actions.store_copy": (
         "system step: stores an image's bytes (also seed_demo's chart); no member input"
