@@ -6,6 +6,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.celery import INFRASTRUCTURE_ERRORS
@@ -15,9 +16,10 @@ logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
 EMAIL_CHUNK = 200
-# Pending emails get this long past NOTIFICATIONS_SWEEP_AFTER_SECONDS before
-# the sweep re-queues them: their own task (delayed, or retrying with
-# backoff) normally gets there first.
+# A pending email that was tried and put back gets this long past
+# NOTIFICATIONS_SWEEP_AFTER_SECONDS before the sweep re-queues it: its own
+# task, retrying with backoff, normally gets there first, and during a mail
+# server outage the sweep must not queue everything owed every minute.
 PENDING_GRACE = timedelta(minutes=10)
 # Mail server errors join the database and broker errors every task retries
 # (config.celery.HearthTask). SMTPException and ConnectionError are OSErrors.
@@ -111,8 +113,9 @@ def sweep_undispatched_events() -> int:
     Emails: a claim whose lease ended (its worker died or lost the database
     before sending) goes back to pending and is queued now; a send whose
     lease ended is marked failed, "may have been sent", and never retried;
-    a pending email is queued again once it has waited PENDING_GRACE past
-    NOTIFICATIONS_SWEEP_AFTER_SECONDS (its task was lost).
+    a pending email never tried is queued again once it was due (its
+    NOTIFICATIONS_EMAIL_DELAY_SECONDS) NOTIFICATIONS_SWEEP_AFTER_SECONDS ago,
+    one tried and put back once it waited PENDING_GRACE more.
     """
     from notifications.emails import release_expired_claims
 
@@ -126,14 +129,22 @@ def sweep_undispatched_events() -> int:
     for event_id in event_ids:
         dispatch_event.delay(event_id)
     released = release_expired_claims(now, SWEEP_BATCH)
-    stuck = released + list(
-        Delivery.objects.filter(
-            channel=Delivery.Channel.EMAIL,
-            status=Delivery.Status.PENDING,
-            updated_at__lte=cutoff - PENDING_GRACE,
+    due = cutoff - timedelta(seconds=settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS)
+    stuck = (
+        released
+        + list(
+            Delivery.objects.filter(
+                # Never tried though due a while ago: its task was lost (a
+                # worker killed before it reached this row, the broker down).
+                Q(attempts=0, updated_at__lte=due)
+                # Tried and put back: its task is retrying with backoff.
+                | Q(updated_at__lte=cutoff - PENDING_GRACE),
+                channel=Delivery.Channel.EMAIL,
+                status=Delivery.Status.PENDING,
+            )
+            .exclude(pk__in=released)
+            .values_list("pk", flat=True)[: SWEEP_BATCH - len(released)]
         )
-        .exclude(pk__in=released)
-        .values_list("pk", flat=True)[: SWEEP_BATCH - len(released)]
     )
     for start in range(0, len(stuck), EMAIL_CHUNK):
         send_notification_emails.delay(stuck[start : start + EMAIL_CHUNK])

@@ -217,3 +217,31 @@ def test_a_claim_lost_before_the_send_sends_nothing(settings, topic, other_membe
     assert old is not None and new is not None and old != new
     assert emails._mark_sending(delivery.pk, old) is False
     assert emails._mark_sending(delivery.pk, new) is True
+
+
+def test_sweep_requeues_a_never_tried_email_once_due_and_a_retrying_one_later(
+    settings, topic, other_member, member
+):
+    """A never-tried email whose task was lost (its worker died before
+    reaching it) goes out a lease after it was due; one already tried and
+    put back is its retrying task's business for PENDING_GRACE more."""
+    settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS = 120
+    delivery = reply(topic, other_member)
+    now = timezone.now()
+
+    # Due 60 s ago, not yet a lease (120 s) late.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        updated_at=now - timedelta(seconds=180)
+    )
+    assert sweep_undispatched_events() == 0
+    Delivery.objects.filter(pk=delivery.pk).update(
+        updated_at=now - timedelta(seconds=241)
+    )
+    assert sweep_undispatched_events() == 1
+
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=1)
+    assert sweep_undispatched_events() == 0
+    Delivery.objects.filter(pk=delivery.pk).update(
+        updated_at=now - timedelta(minutes=12, seconds=1)
+    )
+    assert sweep_undispatched_events() == 1

@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from accounts.models import User
 from forum.models import Topic
@@ -314,3 +315,124 @@ def _fan_out_in_progress(database: str) -> bool:
             [database, "%notifications_notification%"],
         )
         return cursor.fetchone()[0] > 0
+
+
+# --- A worker dying, or its database failing, between claim and send ------------------
+#
+# The worker is held between its claim and the send by a lock the test takes
+# on account_emailaddress: deliver_email reads it (has_verified_email) after
+# claiming and before sending, and neither posting nor the fan-out touches it.
+
+
+@contextmanager
+def _table_locked(table: str):
+    """Hold an ACCESS EXCLUSIVE lock on *table* from a connection of our own."""
+    locker = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        locker.set_autocommit(False)
+        with locker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield locker
+    finally:
+        locker.rollback()
+        locker.close()
+
+
+def _claimed_email() -> Delivery | None:
+    return Delivery.objects.filter(channel="email", status="claimed").first()
+
+
+def _emails_by_recipient(env: dict) -> dict[str, int]:
+    mail_dir = Path(env["EMAIL_FILE_PATH"])
+    return {
+        delivery.recipient.email: _emails_to(mail_dir, delivery.recipient.email)
+        for delivery in Delivery.objects.filter(channel="email").select_related(
+            "recipient"
+        )
+    }
+
+
+def test_worker_killed_after_claiming_is_requeued_after_its_lease_and_sent_once(
+    env, redis_server, worker, tmp_path
+):
+    env["NOTIFICATIONS_SWEEP_AFTER_SECONDS"] = "3"  # the lease
+    topic, watcher, replier = _scene()
+    Event.objects.update(dispatched_at="2000-01-01T00:00:00Z")
+    worker.start()
+
+    with _table_locked("account_emailaddress"):
+        _post_reply(env, topic, replier, "Claimed, then the worker died.")
+        _wait_for(lambda: _claimed_email() is not None, "the worker to claim one")
+        worker.kill()
+    claimed = _claimed_email()
+    assert claimed is not None and claimed.attempts == 1
+    assert claimed.claimed_until is not None
+    # The topic's author and the watcher: one claimed when the worker died,
+    # the other never reached.
+    assert Delivery.objects.filter(channel="email").count() == 2
+
+    another = Worker(env, tmp_path / "another-worker.log")
+    another.start()
+    try:
+        # Bounded polling: the sweep puts it back once the lease has ended.
+        def sweep_released_it() -> bool:
+            _sweep(env)
+            return _claimed_email() is None
+
+        _wait_for(sweep_released_it, "the sweep to re-queue the expired claim")
+        _wait_for(_all_emails_settled, "emails")
+    finally:
+        another.stop()
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.attempts) == ("sent", 2)
+    assert set(
+        Delivery.objects.filter(channel="email").values_list("status", flat=True)
+    ) == {"sent"}
+    assert _emails_by_recipient(env) == {watcher.email: 1, topic.author.email: 1}
+
+
+def test_database_error_before_the_send_puts_it_back_and_it_is_sent_once(
+    env, redis_server, worker
+):
+    # A lease far longer than the test: a second claim can only follow a
+    # release to pending, never a lease running out.
+    env["NOTIFICATIONS_SWEEP_AFTER_SECONDS"] = "3600"
+    topic, watcher, replier = _scene()
+    Event.objects.update(dispatched_at="2000-01-01T00:00:00Z")
+    worker.start()
+    database = connection.settings_dict["NAME"]
+
+    with _table_locked("account_emailaddress") as locker:
+        _post_reply(env, topic, replier, "The database failed under the worker.")
+        _wait_for(lambda: _claimed_email() is not None, "the worker to claim one")
+        claimed = _claimed_email()
+        assert claimed is not None and claimed.attempts == 1
+        # A real database error: the server ends the worker's session while
+        # it waits between its claim and the send.
+        with locker.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND wait_event_type = 'Lock' "
+                "AND pid <> pg_backend_pid()",
+                [database],
+            )
+            assert cursor.fetchall() == [(True,)]
+
+        # The row went back to pending and the task's retry claimed it again
+        # (it waits on the lock once more).
+        def claimed_again() -> bool:
+            claimed.refresh_from_db()
+            return (claimed.status, claimed.attempts) == ("claimed", 2)
+
+        _wait_for(claimed_again, "the retry to claim it again")
+        assert claimed.detail.startswith("OperationalError")
+    _wait_for(_all_emails_settled, "emails")
+
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.attempts) == ("sent", 2)
+    assert _emails_by_recipient(env) == {watcher.email: 1, topic.author.email: 1}
+    log = worker.log.read_text()
+    assert f"Email delivery {claimed.pk}: not sent (OperationalError" in log
+    # The chunk was retried (Celery logs "Retry in" at INFO, silenced here).
+    assert log.count("Task notifications.send_notification_emails[") >= 2
+    assert "may have been sent" not in log
