@@ -1,12 +1,16 @@
 """Notification emails: one message per email Delivery row, sent at most once.
 
 notifications.fanout writes a pending email Delivery for each recipient who
-wants the notification right away; the send_notification_email task calls
+wants the notification right away; the send_notification_emails task calls
 deliver_email() a couple of minutes later. deliver_email() claims the row
-with a conditional UPDATE, so two workers (a Celery retry racing the sweep)
-never both send it, then re-reads the current state: a notification read in
-the app meanwhile, a preference changed, access lost or the daily cap
-reached all turn the delivery into "skipped" instead of an email.
+with a conditional UPDATE under a lease (NOTIFICATIONS_SWEEP_AFTER_SECONDS),
+so two workers (a Celery retry racing the sweep) never both send it, then
+re-reads the current state: a notification read in the app meanwhile, a
+preference changed, access lost or the daily cap reached all turn the
+delivery into "skipped" instead of an email. Only a failure inside the
+backend call can have sent it ("may have been sent": failed, never sent
+again); anything earlier puts it back to pending (deliver_email() has the
+steps, the sweep in notifications.tasks frees claims of dead workers).
 
 Every message carries List-Unsubscribe and List-Unsubscribe-Post headers
 (RFC 2369, RFC 8058), so mail clients can offer one-click unsubscribe.
