@@ -183,7 +183,7 @@ def post_is_visible(post: Post) -> bool:
 # --- One notification email -------------------------------------------------------------
 
 
-def deliver_email(delivery_id: int) -> None:
+def deliver_email(delivery_id: int, claimant: str | None = None) -> None:
     """Send the email of one Delivery row, or mark it skipped; at most once.
 
     1. Claim the row (pending -> claimed, attempts + 1, a lease of
@@ -204,8 +204,14 @@ def deliver_email(delivery_id: int) -> None:
        a crash of the worker) may have delivered it: the row is marked
        failed, "may have been sent" (by the sweep when the worker died), and
        never sent again: never sending twice wins over always sending.
+
+    *claimant* names the caller across its retries (the Celery task id): a
+    retry takes back at once a claim of its own that a database error left
+    behind, instead of waiting for the lease to end. Two runs of one task
+    (a redelivered message) may share a claim, but only one of them can
+    move it to "sending".
     """
-    token = _claim(delivery_id)
+    token = _claim(delivery_id, claimant)
     if token is None:
         _give_up_if_interrupted(delivery_id)
         return
@@ -416,14 +422,24 @@ def notification_message(delivery: Delivery) -> EmailMultiAlternatives:
 _INTERRUPTED_DETAIL = f"{MAY_HAVE_BEEN_SENT}: interrupted while sending; not retried"
 
 
-def _claim(delivery_id: int) -> uuid.UUID | None:
-    """Take the row (pending, or claimed under a lease that ended) for this
-    call; the token proves it later. None when it is not to be had."""
+def claim_token_for(delivery_id: int, claimant: str | None) -> uuid.UUID:
+    """The token a claim by *claimant* holds: the same on each of its
+    retries; a fresh one for an anonymous caller."""
+    if claimant is None:
+        return uuid.uuid4()
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"hearth:email:{claimant}:{delivery_id}")
+
+
+def _claim(delivery_id: int, claimant: str | None = None) -> uuid.UUID | None:
+    """Take the row (pending, claimed under a lease that ended, or claimed
+    by this claimant before) for this call; the token proves it later. None
+    when it is not to be had."""
     now = timezone.now()
-    token = uuid.uuid4()
+    token = claim_token_for(delivery_id, claimant)
     claimed = Delivery.objects.filter(
         Q(status=Delivery.Status.PENDING)
-        | Q(status=Delivery.Status.CLAIMED, claimed_until__lt=now),
+        | Q(status=Delivery.Status.CLAIMED, claimed_until__lt=now)
+        | Q(status=Delivery.Status.CLAIMED, claim_token=token),
         pk=delivery_id,
         channel=Delivery.Channel.EMAIL,
     ).update(

@@ -83,9 +83,12 @@ def send_notification_emails(delivery_ids: list[int]) -> None:
     """
     from notifications.emails import deliver_email
 
+    # The task id stays the same across retries: a retry takes back the
+    # claims it left behind when the database went away under it.
+    claimant = send_notification_emails.request.id
     for delivery_id in delivery_ids:
         try:
-            deliver_email(delivery_id)
+            deliver_email(delivery_id, claimant)
         except EMAIL_RETRY_FOR:
             raise
         except Exception:
@@ -101,7 +104,7 @@ def send_notification_email(delivery_id: int) -> None:
     """Send one notification email, at most once per (event, recipient)."""
     from notifications.emails import deliver_email
 
-    deliver_email(delivery_id)
+    deliver_email(delivery_id, send_notification_email.request.id)
 
 
 # Beat runs the sweep every minute anyway: a couple of retries are enough.

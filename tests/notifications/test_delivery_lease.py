@@ -245,3 +245,34 @@ def test_sweep_requeues_a_never_tried_email_once_due_and_a_retrying_one_later(
         updated_at=now - timedelta(minutes=12, seconds=1)
     )
     assert sweep_undispatched_events() == 1
+
+
+def test_a_retry_takes_back_its_own_claim_at_once_and_no_one_else_can(
+    topic, other_member
+):
+    """The database went away after a task claimed an email, so the claim
+    could not be released: the task's retry (same task id) takes it back
+    within the lease; another task can't."""
+    delivery = reply(topic, other_member)
+    assert emails._claim(delivery.pk, "task-1") is not None
+
+    deliver_email(delivery.pk, "task-2")
+    deliver_email(delivery.pk)
+    assert mail.outbox == []
+    assert _state(delivery) == (Delivery.Status.CLAIMED, 1)
+
+    deliver_email(delivery.pk, "task-1")
+    assert len(mail.outbox) == 1
+    assert _state(delivery) == (Delivery.Status.SENT, 2)
+    deliver_email(delivery.pk, "task-1")
+    assert len(mail.outbox) == 1
+
+
+def test_two_runs_of_one_task_sharing_a_claim_send_once(topic, other_member):
+    delivery = reply(topic, other_member)
+    first = emails._claim(delivery.pk, "task-1")
+    second = emails._claim(delivery.pk, "task-1")  # a redelivered message
+
+    assert first == second
+    assert emails._mark_sending(delivery.pk, first) is True
+    assert emails._mark_sending(delivery.pk, second) is False
