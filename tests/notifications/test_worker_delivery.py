@@ -8,6 +8,7 @@ Redis on a spare port so they can stop it without disturbing anything else.
 
 import contextlib
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -443,13 +444,20 @@ def test_database_error_before_the_send_puts_it_back_and_it_is_sent_once(
 # --- A real PostgreSQL outage under the worker -------------------------------------------
 
 PG_PORT = 6398
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _pg_tool(name: str) -> str | None:
-    return shutil.which(name) or (
-        str(PG_BIN / name) if (PG_BIN / name).exists() else None
-    )
+    """initdb or pg_ctl: on the PATH, or where Debian's packages put them."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return shutil.which(name) or (str(found[-1]) if found else None)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 class Postgres:
@@ -504,8 +512,8 @@ class Postgres:
 def postgres():
     if not (_pg_tool("initdb") and _pg_tool("pg_ctl")):
         pytest.skip("needs the PostgreSQL server binaries (initdb, pg_ctl)")
-    if os.geteuid() == 0 and not shutil.which("runuser"):
-        pytest.skip("running as root: needs runuser to start PostgreSQL as postgres")
+    if os.geteuid() == 0 and not (shutil.which("runuser") and _has_user("postgres")):
+        pytest.skip("as root, needs runuser and a postgres user to start PostgreSQL")
     server = Postgres()
     server.start()
     admin = server.connect("postgres")
