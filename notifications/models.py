@@ -208,7 +208,13 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """Exactly-once bookkeeping per (event, recipient, channel)."""
+    """Exactly-once bookkeeping per (event, recipient, channel).
+
+    An email goes pending -> claimed (a worker holds it under a lease and
+    loads and renders the message; nothing has left) -> sending (the
+    backend call has begun: it may have been sent) -> sent, skipped or
+    failed. notifications.emails has the rules.
+    """
 
     class Channel(models.TextChoices):
         IN_APP = "app", _("In the app")
@@ -216,6 +222,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        CLAIMED = "claimed", _("Claimed")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped")
@@ -236,6 +243,13 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     detail = models.CharField(max_length=200, blank=True)
+    # The lease of the worker holding a claimed or sending row: past it the
+    # sweep puts a claimed row back to pending (nothing was sent) and marks
+    # a sending row failed, "may have been sent" (it is never sent again).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which claim holds the row: a worker that lost its lease (the sweep
+    # re-queued the row and another worker claimed it) can no longer move it.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -243,6 +257,14 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "recipient", "channel"], name="unique_delivery"
+            )
+        ]
+        indexes = [
+            # The sweep's expired-lease lookup touches only rows in flight.
+            models.Index(
+                fields=["claimed_until"],
+                name="delivery_lease_idx",
+                condition=models.Q(status__in=["claimed", "sending"]),
             )
         ]
         verbose_name_plural = "deliveries"

@@ -1,29 +1,40 @@
+import logging
 from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from config.celery import INFRASTRUCTURE_ERRORS
 from notifications import digests
-from notifications.emails import deliver_email
+from notifications.emails import deliver_email, release_expired_claims
 from notifications.fanout import fan_out
 from notifications.models import Delivery, Event, Notification
 
+logger = logging.getLogger(__name__)
+
 SWEEP_BATCH = 500
 EMAIL_CHUNK = 200
-
-
-@shared_task(
-    name="notifications.dispatch_event",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+# A pending email that was tried and put back gets this long past
+# NOTIFICATIONS_SWEEP_AFTER_SECONDS before the sweep re-queues it: its own
+# task, retrying with backoff, normally gets there first, and during a mail
+# server outage the sweep must not queue everything owed every minute.
+PENDING_GRACE = timedelta(minutes=10)
+# Mail server errors join the database and broker errors every task retries
+# (config.celery.HearthTask). SMTPException and ConnectionError are OSErrors.
+EMAIL_RETRY_FOR: tuple[type[Exception], ...] = (
+    *INFRASTRUCTURE_ERRORS,
+    SMTPException,
+    OSError,
 )
+
+
+# Retries on database and broker errors come from HearthTask (config.celery).
+@shared_task(name="notifications.dispatch_event")
 def dispatch_event(event_id: int) -> None:
     """Fan out the batch of one outbox event (every event its transaction
     wrote), then mark the batch dispatched.
@@ -91,39 +102,54 @@ def _enqueue_emails(delivery_ids: list[int], delay: int) -> None:
 
 @shared_task(
     name="notifications.send_notification_emails",
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=3600,
+    autoretry_for=EMAIL_RETRY_FOR,
     max_retries=6,
 )
 def send_notification_emails(delivery_ids: list[int]) -> None:
     """Send a chunk of notification emails. A retry resends only those not
-    yet sent: each delivery is claimed before it is sent."""
+    yet sent: each delivery is claimed before it is sent.
+
+    A database, broker or mail-server error stops the chunk and retries it
+    with backoff (the rest would meet the same outage); any other error is
+    about one delivery, so it is logged and the chunk goes on.
+    """
+    # The task id stays the same across retries: a retry takes back the
+    # claims it left behind when the database went away under it.
+    claimant = send_notification_emails.request.id
     for delivery_id in delivery_ids:
-        deliver_email(delivery_id)
+        try:
+            deliver_email(delivery_id, claimant)
+        except EMAIL_RETRY_FOR:
+            raise
+        except Exception:
+            logger.exception("Email delivery %s failed.", delivery_id)
 
 
 @shared_task(
     name="notifications.send_notification_email",
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=3600,
+    autoretry_for=EMAIL_RETRY_FOR,
     max_retries=6,
 )
 def send_notification_email(delivery_id: int) -> None:
     """Send one notification email, at most once per (event, recipient)."""
-    deliver_email(delivery_id)
+    deliver_email(delivery_id, send_notification_email.request.id)
 
 
-@shared_task(name="notifications.sweep_undispatched_events")
+# Beat runs the sweep every minute anyway: a couple of retries are enough.
+@shared_task(name="notifications.sweep_undispatched_events", max_retries=2)
 def sweep_undispatched_events() -> int:
     """Re-enqueue events never dispatched (broker down at commit, worker
-    killed) and emails stuck before sending. Returns how many were queued."""
-    cutoff = timezone.now() - timedelta(
-        seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS
-    )
+    killed) and emails left behind. Returns how many were queued.
+
+    Emails: a claim whose lease ended (its worker died or lost the database
+    before sending) goes back to pending and is queued now; a send whose
+    lease ended is marked failed, "may have been sent", and never retried;
+    a pending email never tried is queued again once it was due (its
+    NOTIFICATIONS_EMAIL_DELAY_SECONDS) NOTIFICATIONS_SWEEP_AFTER_SECONDS ago,
+    one tried and put back once it waited PENDING_GRACE more.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS)
     event_ids = list(
         Event.objects.filter(dispatched_at__isnull=True, created_at__lte=cutoff)
         .order_by("created_at")
@@ -131,12 +157,23 @@ def sweep_undispatched_events() -> int:
     )
     for event_id in event_ids:
         dispatch_event.delay(event_id)
-    stuck = list(
-        Delivery.objects.filter(
-            channel=Delivery.Channel.EMAIL,
-            status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
-            updated_at__lte=cutoff - timedelta(minutes=10),
-        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    released = release_expired_claims(now, SWEEP_BATCH)
+    due = cutoff - timedelta(seconds=settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS)
+    stuck = (
+        released
+        + list(
+            Delivery.objects.filter(
+                # Never tried though due a while ago: its task was lost (a
+                # worker killed before it reached this row, the broker down).
+                Q(attempts=0, updated_at__lte=due)
+                # Tried and put back: its task is retrying with backoff.
+                | Q(updated_at__lte=cutoff - PENDING_GRACE),
+                channel=Delivery.Channel.EMAIL,
+                status=Delivery.Status.PENDING,
+            )
+            .exclude(pk__in=released)
+            .values_list("pk", flat=True)[: SWEEP_BATCH - len(released)]
+        )
     )
     for start in range(0, len(stuck), EMAIL_CHUNK):
         send_notification_emails.delay(stuck[start : start + EMAIL_CHUNK])
@@ -145,11 +182,10 @@ def sweep_undispatched_events() -> int:
 
 @shared_task(
     name="notifications.send_digests",
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=600,
-    retry_backoff_max=3600,
-    max_retries=3,
+    autoretry_for=EMAIL_RETRY_FOR,
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    max_retries=6,
 )
 def send_digests(frequency: str) -> int:
     """Email the "daily" or "weekly" digest to every member due one; return how many.

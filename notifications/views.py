@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.typing import AuthedHttpRequest, HtmxHttpRequest
 from forum.models import Category, Topic
 from notifications import actions
+from notifications.emails import MAY_HAVE_BEEN_SENT
 from notifications.models import (
     Delivery,
     EmailFrequency,
@@ -332,17 +333,29 @@ def delivery_health() -> dict[str, Any]:
         dispatched=Count("pk", filter=Q(dispatched_at__isnull=False)),
         oldest_queued_at=Min("created_at", filter=Q(dispatched_at__isnull=True)),
     )
-    counts = {
-        (row["channel"], row["status"]): row["n"]
-        for row in Delivery.objects.order_by()
+    rows = list(
+        Delivery.objects.order_by()
         .values("channel", "status")
-        .annotate(n=Count("pk"))
-    }
+        .annotate(
+            n=Count("pk"),
+            # Failed after the send had begun (notifications.emails): never
+            # sent again, and the member may or may not have it.
+            uncertain=Count(
+                "pk",
+                filter=Q(
+                    status=Delivery.Status.FAILED,
+                    detail__startswith=MAY_HAVE_BEEN_SENT,
+                ),
+            ),
+        )
+    )
+    counts = {(row["channel"], row["status"]): row["n"] for row in rows}
     statuses = [
         Delivery.Status.SENT,
         Delivery.Status.SKIPPED,
         Delivery.Status.FAILED,
         Delivery.Status.PENDING,
+        Delivery.Status.CLAIMED,
         Delivery.Status.SENDING,
     ]
     channels = [
@@ -366,6 +379,7 @@ def delivery_health() -> dict[str, Any]:
         "statuses": [status.label for status in statuses],
         "channels": channels,
         "failed": failed,
+        "may_have_been_sent": sum(row["uncertain"] for row in rows),
     }
 
 

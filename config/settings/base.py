@@ -178,6 +178,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-undispatched-events": {
         "task": "notifications.sweep_undispatched_events",
         "schedule": 60.0,
+        # Sweeps queued up while no worker ran are redundant: the next one
+        # does it all.
+        "options": {"expires": 55},
     },
     "recompute-trust-levels": {
         "task": "accounts.recompute_trust_levels",
@@ -311,7 +314,9 @@ LOGGING = {
 # --- Notifications ------------------------------------------------------------------
 # Seconds before an immediate email goes out (it is skipped if read in the app meanwhile).
 NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS", 120)
-# Events still undispatched after this many seconds are re-enqueued by the sweep.
+# Events still undispatched after this many seconds are re-enqueued by the sweep;
+# it is also the lease of a worker that claimed an email (notifications.emails):
+# a claim older than this is re-queued by the sweep, its worker presumed dead.
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 120)
 NOTIFICATIONS_DAILY_EMAIL_CAP = env_int("NOTIFICATIONS_DAILY_EMAIL_CAP", 30)
 # Dispatched events and finished deliveries older than this are pruned daily

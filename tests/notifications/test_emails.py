@@ -344,12 +344,13 @@ def test_deliver_email_leaves_a_delivery_being_sent_alone(topic, other_member):
 def test_deliver_email_marks_a_send_interrupted_long_ago_failed_without_sending(
     topic, other_member
 ):
-    """A worker killed mid-send leaves "sending"; the sweep's next call must
-    not send a possible duplicate, and must stop the row being re-enqueued."""
+    """A worker killed mid-send leaves "sending"; once its lease ended, the
+    next call must not send a possible duplicate, and must stop the row being
+    re-enqueued."""
     delivery = reply(topic, other_member)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING,
-        updated_at=timezone.now() - timedelta(hours=1),
+        claimed_until=timezone.now() - timedelta(seconds=1),
     )
 
     deliver_email(delivery.pk)
@@ -357,4 +358,4 @@ def test_deliver_email_marks_a_send_interrupted_long_ago_failed_without_sending(
     assert mail.outbox == []
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
-    assert delivery.detail.startswith("interrupted while sending")
+    assert delivery.detail.startswith("may have been sent: interrupted while sending")

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.emails import MAY_HAVE_BEEN_SENT
 from notifications.models import Delivery, Event
 from tests.factories import make_brand_rep, make_moderator, make_user
 
@@ -141,3 +142,19 @@ def test_health_page_query_count_is_constant(client, admin_user):
     large = _queries(client)
 
     assert large == small
+
+
+def test_health_page_counts_emails_that_may_have_been_sent(client, admin_user):
+    _outbox(queued=0, dispatched=3, failed=3, sent=0)
+    Delivery.objects.filter(pk__in=Delivery.objects.values("pk")[:2]).update(
+        detail=f"{MAY_HAVE_BEEN_SENT}: interrupted while sending; not retried"
+    )
+    client.force_login(admin_user)
+
+    response = client.get(HEALTH_URL)
+
+    assert response.context["may_have_been_sent"] == 2
+    assert "Claimed" in response.context["statuses"]
+    html = response.content.decode()
+    assert "never sent again, so nobody gets it twice: 2 so far" in html
+    assert "may have been sent: interrupted while sending" in html
