@@ -2,20 +2,14 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 
 from forum.actions import show_image_copies
 from images import actions
 
 
-@shared_task(
-    name="images.localize_post_images",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+# Database and broker errors are retried with backoff by HearthTask
+# (config/celery.py), like every task.
+@shared_task(name="images.localize_post_images", bind=True)
 def localize_post_images(self: Any, post_id: int) -> None:
     """Copy a post's images from other sites and show the copies.
 
