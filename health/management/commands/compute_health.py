@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 desc="compute_health",
                 unit="query",
                 disable=quiet,
-                file=self.stderr._out,
+                file=self.stderr,
             )
 
         rows = compute.compute(since, progress=progress)
