@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -164,3 +165,10 @@ def test_brand_sees_exactly_what_the_community_sees(client):
 
 def test_footer_links_to_the_page(client):
     assert 'href="/community/health/"' in client.get("/").content.decode()
+
+
+def test_seed_demo_computes_the_demo_communitys_health(client):
+    call_command("seed_demo", verbosity=0)
+    assert HealthMonth.objects.filter(category=None, questions__gt=0).exists()
+    html = client.get(URL).content.decode()
+    assert "No figures yet" not in html.split("data-summary=")[1]
