@@ -85,6 +85,20 @@ def test_page_query_count_is_constant(client):
     assert small == large == (2, 2)
 
 
+def test_page_query_count_is_constant_for_a_member(client):
+    member = make_user()
+    client.login(username=member.username, password=PASSWORD)
+    category = make_category("Grinders", slug="grinders")
+    _rows(category, 1)
+    small = _count(client, URL + "?category=grinders")
+    for n in range(6):
+        make_category(f"More {n}", slug=f"more-{n}")
+    HealthMonth.objects.all().delete()
+    _rows(category, 12)
+    _rows(None, 12)
+    assert _count(client, URL + "?category=grinders") == small
+
+
 def test_page_shows_the_figures_with_charts_and_tables(client):
     _rows(None, 12)
     response = client.get(URL)
