@@ -11,13 +11,15 @@ March 2026, T0 = 2 March 10:00 UTC; figures computed on 20 April.
   T2 qa    bob    +1d  rep +30m (brand), bob +1h (self, to rep), erin +5h
                        (member then, a representative now); rep's accepted;
                        bob asked the brand, answered by rep's reply (30 min)
-  T3 qa    carol  +2d  dave +2h HIDDEN, alice +3h DELETED, mod +50h
+  T3 qa    carol  +2d  bob +1h REMOVED (spam), dave +2h HIDDEN,
+                       alice +3h DELETED, mod +50h
                        (moderator); mod's accepted; escalated
   T4 disc  dave   +3d  dave +1h (self only)
   T5 disc  erin   +4d  rep +1h (only the brand); erin asked the brand, unanswered
   T6 secret alice +0   bob +1h                     restricted: never counted
   T7 ann   rep    +0   (announcement: not a question)
   T8 qa    alice  +1d  bob +1h                     topic deleted: never counted
+  T9 qa    dave   +0   carol +1h                   topic hidden: never counted
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def community():
     )
 
     t3 = _topic(qa, carol, T0 + 2 * D)
+    _post(t3, bob, T0 + 2 * D + H, removed_at=T0 + 2 * D + 2 * H, removal_kind="spam")
     _post(t3, dave, T0 + 2 * D + 2 * H, is_hidden=True)
     _post(t3, alice, T0 + 2 * D + 3 * H, deleted_at=T0 + 2 * D + 4 * H)
     m4 = _post(t3, mod, T0 + 2 * D + 50 * H, role=PostRole.MODERATOR)
@@ -142,6 +145,10 @@ def community():
     t8 = _topic(qa, alice, T0 + D, deleted=True)
     _post(t8, bob, T0 + D + H)
 
+    t9 = _topic(qa, dave, T0)
+    _post(t9, carol, T0 + H)
+    Topic.objects.filter(pk=t9.pk).update(is_hidden=True)
+
     # Erin is a representative now; her posts above stay "member".
     erin.role = Role.BRAND_REP
     erin.brand = brand
@@ -156,12 +163,14 @@ def _row(category=None) -> HealthMonth:
 def test_site_wide_figures(community):
     compute.compute(now=NOW)
     row = _row()
-    # Questions: T1-T5 (T6 restricted, T7 an announcement, T8 deleted).
+    # Questions: T1-T5 (T6 restricted, T7 an announcement, T8 deleted, T9
+    # hidden).
     assert row.questions == 5
     # Accepted answers: carol (member), rep (brand), mod (moderator).
     assert (row.accepted_member, row.accepted_brand, row.accepted_staff) == (1, 1, 1)
-    # First replies by someone else: T1 bob; T2 rep; T3 mod (the hidden and
-    # the deleted reply don't count); T4 only a self-reply; T5 rep.
+    # First replies by someone else: T1 bob; T2 rep; T3 mod (the removed,
+    # the hidden and the deleted reply don't count); T4 only a self-reply;
+    # T5 rep.
     assert (row.first_reply_member, row.first_reply_brand, row.first_reply_staff) == (
         1,
         2,
@@ -195,7 +204,7 @@ def test_site_wide_figures(community):
     )
     # Newcomers (first visible public post opens a topic): alice (T1; her
     # restricted T6 and deleted T8 don't count) and dave (T4: his hidden
-    # reply in T3 doesn't count). bob, carol and erin began with replies,
+    # reply in T3 and his hidden topic T9 don't count). bob, carol and erin began with replies,
     # rep is not a member. alice was welcomed (bob, 1 h) and posted again
     # (+2 h); dave got no reply.
     assert (row.newcomers, row.newcomers_welcomed, row.newcomers_returned) == (
