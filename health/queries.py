@@ -73,6 +73,7 @@ class TableSpec:
     key: str
     title: StrOrPromise
     columns: list[Column]
+    note: StrOrPromise = ""
 
 
 def _c(
@@ -102,6 +103,9 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _(
+            "Questions opened in the month whose accepted answer is still visible, by the role its author had when writing it."
+        ),
     ),
     TableSpec(
         "first-replies",
@@ -120,6 +124,7 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _("Each question's first visible reply by someone other than its author."),
     ),
     TableSpec(
         "peer-reply-time",
@@ -140,6 +145,9 @@ TABLES: list[TableSpec] = [
                 "h",
             ),
         ],
+        _(
+            "From the question to its first reply by a community member other than the asker; nearest-rank median and 90th percentile."
+        ),
     ),
     TableSpec(
         "unanswered",
@@ -158,6 +166,9 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _(
+            "Questions at least 48 hours old with no reply by anyone else in their first 48 hours."
+        ),
     ),
     TableSpec(
         "solved",
@@ -176,6 +187,9 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _(
+            "Solved questions where no brand representative replied and nothing was escalated."
+        ),
     ),
     TableSpec(
         "conversation",
@@ -200,6 +214,9 @@ TABLES: list[TableSpec] = [
                 lambda r: _ratio(r.asker_helpers, r.askers),
             ),
         ],
+        _(
+            "Pairs of members where one replied to the other's post in the month (a reply to the topic answers its opening post); helpers are members who replied to an asker's questions."
+        ),
     ),
     TableSpec(
         "community-or-audience",
@@ -225,6 +242,9 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _(
+            "Of the questions with replies by others: topics where two members other than the author replied to each other, against topics where only the brand replied."
+        ),
     ),
     TableSpec(
         "newcomers",
@@ -254,6 +274,7 @@ TABLES: list[TableSpec] = [
                 "%",
             ),
         ],
+        _("Members whose first public post opened a topic in the month."),
     ),
     TableSpec(
         "brand",
@@ -270,6 +291,9 @@ TABLES: list[TableSpec] = [
             _c("escalations", _("Escalations opened"), lambda r: r.escalations),
             _c("resolved", _("Escalations resolved"), lambda r: r.escalations_resolved),
         ],
+        _(
+            "Ask-the-brand requests and escalations made in the month; an escalation is resolved when its topic has been solved."
+        ),
     ),
 ]
 TABLE_KEYS = {spec.key: spec for spec in TABLES}
