@@ -235,6 +235,14 @@ def fanout(env: dict[str, str], watchers: int) -> str:
     return out.strip()
 
 
+def health(env: dict[str, str]) -> str:
+    """Time a full recomputation of the community health figures
+    (docs/health.md): the command prints its rows and seconds."""
+    log("timing a full recomputation of the community health figures")
+    out = run([PY, "manage.py", "compute_health"], env=env)
+    return out.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default=os.environ.get("SCALE", "1"))
@@ -319,6 +327,7 @@ def main() -> None:
             )
         return
     fanout_out = fanout(env, args.watchers)
+    health_out = health(env)
     log("timing the markup tests' pathological inputs (CPU per render)")
     markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
     outcome = {
@@ -335,6 +344,7 @@ def main() -> None:
         "queries": query_counts,
         "results": results,
         "fanout": fanout_out,
+        "health": health_out,
         "markup": markup_out,
         "member": spec["member"],
     }

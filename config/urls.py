@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
     path("", include("images.urls")),
+    # Community health (issue 16).
+    path("", include("health.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "notifications",
     "permissions",
     "images",
+    # Community health (issue 16): figures per month and category.
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +201,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-old-events": {
         "task": "notifications.prune_old_events",
         "schedule": crontab(hour=4, minute=41),
+    },
+    # Community health (issue 16): every month again, nightly (hidden or
+    # deleted posts change old months too; a full run takes seconds).
+    "compute-health": {
+        "task": "health.compute_health",
+        "schedule": crontab(hour=2, minute=23),
     },
 }
 

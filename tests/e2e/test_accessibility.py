@@ -50,6 +50,8 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (member, "/moderation/log/"),
         (visitor, "/accounts/signup/"),
         (visitor, question.get_absolute_url()),
+        # Community health (issue 16): SVG charts, tables, the filter form.
+        (visitor, "/community/health/"),
     ]
     found = {}
     for page, url in pages:

@@ -44,3 +44,22 @@ def test_screenshots_of_the_main_pages(demo, new_page):
                 path = SCREENSHOTS / f"{name}-{size}-{scheme}.png"
                 page.screenshot(path=str(path), animations="disabled")
                 assert path.stat().st_size > 10_000
+
+
+def test_screenshots_of_the_community_health_page(demo, new_page):
+    """Community health (issue 16): the demo's figures, charts in both themes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page = new_page(viewport=viewport, color_scheme=scheme)
+            page.goto("/community/health/")
+            if scheme == "dark":
+                assert_dark(page)
+            # Real figures: the bars of the demo's months have a height.
+            heights = page.eval_on_selector_all(
+                "rect.chart-bar", "bars => bars.map(b => b.getBBox().height)"
+            )
+            assert len(heights) == 6 * 12 and sum(h > 0 for h in heights) >= 6
+            path = SCREENSHOTS / f"community-health-{size}-{scheme}.png"
+            page.screenshot(path=str(path), animations="disabled")
+            assert path.stat().st_size > 10_000

@@ -24,6 +24,7 @@ from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
+from health import compute as health_compute  # community health (issue 16)
 from images.actions import store_copy
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
@@ -61,6 +62,10 @@ class Command(BaseCommand):
                 f"Demo community loaded ({notified} in-app notifications)."
             )
         )
+        # Community health (issue 16): the demo's figures, so
+        # /community/health/ shows them at once (beat recomputes nightly).
+        health_rows = health_compute.compute()
+        self.stdout.write(f"Community health computed ({health_rows} rows).")
         self._print_logins()
 
     def _print_logins(self) -> None:
