@@ -109,7 +109,7 @@ def board(
 
 
 def attach_my_votes(actor: Actor, topics: list[Topic]) -> None:
-    """Set ``my_vote`` on each topic, with one query."""
+    """Set ``my_vote`` (one query) and ``overdue`` on each topic of the board."""
     mine: set[int] = set()
     if actor.is_authenticated and topics:
         mine = set(
@@ -117,8 +117,11 @@ def attach_my_votes(actor: Actor, topics: list[Topic]) -> None:
                 user_id=actor.pk, topic_id__in=[t.pk for t in topics]
             ).values_list("topic_id", flat=True)
         )
+    overdue_before = timezone.now() - timedelta(days=settings.IDEAS_RESPONSE_DAYS)
     for topic in topics:
         topic.my_vote = topic.pk in mine  # type: ignore[attr-defined]
+        waiting = getattr(topic, "waiting_since", None)
+        topic.overdue = waiting is not None and waiting < overdue_before  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -146,6 +146,7 @@ def test_board_sorts_and_filters(client, settings):
     assert titles("?sort=newest")[0] == "Fresh votes idea"
     html = client.get(reverse("ideas:board")).content.decode()
     assert "+1 staff vote, not counted" in html
+    assert html.count("Response overdue") == 1  # "many", waiting 40 days
     ideas_actions.decide(board.owner, many, status="planned", rationale="Yes.")
     planned = client.get(reverse("ideas:board") + "?status=planned").content.decode()
     assert "Many votes idea" in planned and "Few votes idea" not in planned
