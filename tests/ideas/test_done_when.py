@@ -185,6 +185,7 @@ def test_admin_names_owners_never_moderators(client):
     rep = make_brand_rep("olga")
     client.login(username=admin.username, password=PASSWORD)
     add = reverse("admin:ideas_decisionowner_add")
+    assert client.get(add).status_code == 200
 
     response = client.post(add, {"brand": str(rep.brand_id), "user": str(moderator.pk)})
     assert response.status_code == 200
