@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from forum.models import CategoryKind, Topic
 from ideas.models import DecisionOwner, IdeaDecision, IdeaVote
@@ -33,7 +33,7 @@ def _ideas_urls(topic: Topic, slug: str) -> list[str]:
     (ideas_resolver,) = [
         p
         for p in resolver.url_patterns
-        if getattr(p, "urlconf_name", None)
+        if isinstance(p, URLResolver)
         and getattr(p.urlconf_name, "__name__", "") == "ideas.urls"
     ]
     urls = []
