@@ -50,7 +50,6 @@ from forum.models import (
     BrandStatus,
     Category,
     Escalation,
-    IdeaStatus,
     Like,
     Post,
     PostRevision,
@@ -63,7 +62,6 @@ from images.queries import MAX_IMAGES_PER_POST, local_copies
 from notifications.events import (
     BrandRequested,
     EventKind,
-    IdeaStatusSet,
     PostCreated,
     TopicEscalated,
     ToUsers,
@@ -780,24 +778,6 @@ def _new_reference(brand: Brand) -> str:
         )
         if not Escalation.objects.filter(reference=reference).exists():
             return reference
-
-
-def set_idea_status(actor: User, topic: Topic, status: str) -> Topic:
-    """Set the status of an idea (planned, in progress, done, not planned…)."""
-    policy.require(actor, Perm.SET_IDEA_STATUS, topic)
-    if status not in IdeaStatus.values:
-        raise ValidationError(_("Choose one of the listed statuses."), code="status")
-    with transaction.atomic():
-        Topic.objects.filter(pk=topic.pk).update(idea_status=status)
-        topic.idea_status = status
-        emit(
-            EventKind.IDEA_STATUS_SET,
-            IdeaStatusSet(status=status),
-            actor=actor,
-            topic=topic,
-        )
-        bump_on_commit()
-    return topic
 
 
 # --- Read state --------------------------------------------------------------------------

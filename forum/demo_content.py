@@ -219,7 +219,7 @@ CATEGORIES: list[dict[str, Any]] = [
     {
         "slug": "ideas",
         "name": "Ideas & feedback",
-        "description": "Feature and product ideas for Brevetto, and suggestions for the Commons itself. Vote with likes.",
+        "description": "Feature and product ideas for Brevetto, and suggestions for the Commons itself. Vote for ideas; Brevetto's decision owners answer in public.",
         "colour": "#b08a1e",
         "kind": "ideas",
         "children": [
@@ -2857,5 +2857,72 @@ Confirmed, that's how I merged mine: group by `session_id` and sum the durations
         ],
         "likes": ["hollis_cafe", "refractometer_rob", "pidbodger"],
         "accepted": None,
+    },
+]
+
+
+# The ideas board (ideas app): votes and decisions on the ideas above, by
+# title. votes_days_ago backdates the votes (and the response clock);
+# decisions are made by the named decision owners, oldest first.
+IDEAS: list[dict[str, Any]] = [
+    {
+        "title": "Idea: a yearly maintenance kit (gaskets, screens, O-rings) at a fair price",
+        "votes": 13,
+        "staff_votes": ["rep2"],
+        "votes_days_ago": 30,
+        "announced": True,
+        "decisions": [
+            {
+                "owner": "rep",
+                "status": "planned",
+                "days_ago": 24,
+                "rationale": "Parts already exist; we're choosing bags and printing the guide. Duo first, then the Piccola.",
+            },
+            {
+                "owner": "rep",
+                "status": "shipped",
+                "days_ago": 3,
+                "rationale": "The **Duo annual service kit** is in the shop today at €27: gasket, shower screen, steam-tip O-ring, anti-vac seal and a one-page guide. Thank you @hollis_cafe for proposing it and everyone who voted. The Piccola kit follows in the spring.",
+            },
+        ],
+    },
+    {
+        "title": "Publish service manuals and exploded diagrams for every product",
+        "votes": 11,
+        "votes_days_ago": 14,
+        "announced": True,
+        "decisions": [
+            {
+                "owner": "rep",
+                "status": "in_progress",
+                "days_ago": 9,
+                "rationale": """Where it stands:
+
+- **Exploded diagrams:** Duo and Piccola are online; Leva and both Macinas are being drawn.
+- **Error code tables:** going up with the next support-site update.
+- **Full service manuals:** still partners only (mains voltage and pressure vessels). We'll say here if that changes.""",
+            },
+        ],
+    },
+    {
+        "title": "Idea: a flow-control paddle kit for the Piccola",
+        "votes": 12,
+        "staff_votes": ["admin"],
+        "votes_days_ago": 38,
+        "announced": True,
+        "decisions": [],
+    },
+    {
+        "title": "Duo firmware wishlist: collecting ideas in one place",
+        "votes": 7,
+        "votes_days_ago": 20,
+        "decisions": [
+            {
+                "owner": "rep",
+                "status": "under_review",
+                "days_ago": 12,
+                "rationale": "The firmware team is reading this thread for the 2.4 planning. Named recipes and a target-weight stop are the two most asked for.",
+            },
+        ],
     },
 ]

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import HoneypotField
 from forum.actions import TITLE_MAX_LENGTH
-from forum.models import IdeaStatus
 
 BODY_WIDGET = forms.Textarea(
     attrs={"rows": 10, "class": "composer-input", "data-composer": "body"}
@@ -63,12 +62,6 @@ class EscalateForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class IdeaStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Idea status"), choices=IdeaStatus.choices, required=False
     )
 
 

@@ -88,12 +88,15 @@ class BrandStatus(models.TextChoices):
 
 
 class IdeaStatus(models.TextChoices):
-    NONE = "", _("No status")
+    """An idea's status; changed only by its decision owners (ideas.actions.decide)."""
+
+    NONE = "", _("New")
     UNDER_REVIEW = "under_review", _("Under review")
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    DECLINED = "declined", _("Not planned")
+    SHIPPED = "shipped", _("Shipped")
+    NOT_PLANNED = "not_planned", _("Not planned")
+    ALREADY_EXISTS = "already_exists", _("Already exists")
 
 
 class Tag(models.Model):

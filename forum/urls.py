@@ -31,7 +31,6 @@ urlpatterns = [
     ),
     path("t/<int:topic_id>/ask-brand/", views.ask_brand_view, name="ask_brand"),
     path("t/<int:topic_id>/escalate/", views.escalate_view, name="escalate"),
-    path("t/<int:topic_id>/idea-status/", views.idea_status_view, name="idea_status"),
     path("brand/requests/", views.brand_queue_view, name="brand_queue"),
     path("bookmarks/", views.bookmarks_view, name="bookmarks"),
     path("p/<int:post_id>/", views.post_view, name="post"),

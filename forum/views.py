@@ -24,7 +24,6 @@ from forum.forms import (
     AskBrandForm,
     EditPostForm,
     EscalateForm,
-    IdeaStatusForm,
     ReplyForm,
     SearchForm,
     TopicForm,
@@ -36,13 +35,13 @@ from forum.models import (
     Category,
     CategoryKind,
     Escalation,
-    IdeaStatus,
     Post,
     ReadState,
     Tag,
     Topic,
 )
 from forum.revisions import revision_diffs
+from ideas import queries as ideas_queries
 from notifications.models import CategoryWatch
 from permissions import policy
 from permissions.policy import Perm
@@ -298,8 +297,10 @@ def _render_topic(
             ],
             # Read only when the template offers to ask a brand.
             "brands": SimpleLazyObject(lambda: list(queries.brands())),
-            "idea_statuses": IdeaStatus.choices,
             "watch_level": watch_level,
+            "idea_panel": ideas_queries.panel(request.user, topic)
+            if topic.category.kind == CategoryKind.IDEAS
+            else None,
         },
         status=status,
     )
@@ -765,17 +766,3 @@ def escalate_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
         {"topic": topic, "form": form, "brands": queries.brands()},
         status=status,
     )
-
-
-@login_required
-@require_POST
-def idea_status_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
-    topic = _topic_or_404(request, topic_id)
-    policy.require(request.user, Perm.SET_IDEA_STATUS, topic)
-    form = IdeaStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose one of the listed statuses."))
-        return redirect(topic.get_absolute_url())
-    actions.set_idea_status(request.user, topic, form.cleaned_data["status"])
-    messages.success(request, _("The idea's status was updated."))
-    return redirect(topic.get_absolute_url())

@@ -361,6 +361,7 @@ KIND_TEMPLATES: dict[str, str] = {
     kind: f"notifications/email/kinds/{kind}"
     for kind in (
         NotificationKind.IDEA_STATUS,
+        NotificationKind.IDEA_RESPONSE_DUE,
         NotificationKind.REVIEW_CLEARED,
         NotificationKind.FLAGGED,
         NotificationKind.REVIEW_REQUESTED,

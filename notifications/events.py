@@ -79,6 +79,9 @@ class TopicEscalated(TypedDict):
 
 
 class IdeaStatusSet(TypedDict):
+    """A decision owner's decision (ideas.models.IdeaDecision)."""
+
+    decision_id: int
     status: str
 
 
@@ -136,6 +139,7 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.BRAND_ANSWERED: ToUsers,
     EventKind.TOPIC_ESCALATED: TopicEscalated,
     EventKind.IDEA_STATUS_SET: IdeaStatusSet,
+    EventKind.IDEA_RESPONSE_DUE: ToUsers,
     EventKind.FLAG_CREATED: FlagCreated,
     EventKind.FLAG_RESOLVED: FlagResolved,
     EventKind.POST_PENDING_REVIEW: ToUsers,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.roles import Role
 from forum.models import IdeaStatus, Post, Topic
+from ideas.models import IdeaVote
 from moderation.models import Appeal, Flag, FlagStatus, ModerationAction
 from notifications.events import PAYLOADS
 from notifications.models import (
@@ -177,6 +179,10 @@ def _plan_idea_status_set(event: Event) -> Recipients:
     topic = _topic_of(event)
     recipients: Recipients = {}
     _add(recipients, [topic.author_id], NotificationKind.IDEA_STATUS)
+    voters = IdeaVote.objects.filter(topic_id=topic.pk).values_list(
+        "user_id", flat=True
+    )
+    _add(recipients, voters, NotificationKind.IDEA_STATUS)
     _add(recipients, _topic_watchers(topic), NotificationKind.IDEA_STATUS)
     return recipients
 
@@ -274,7 +280,12 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
         "the topic's author", _to_payload_users(NotificationKind.ESCALATED)
     ),
     EventKind.IDEA_STATUS_SET: Planned(
-        "the topic's author and its watchers", _plan_idea_status_set
+        "the idea's author, everyone who voted for it and its watchers, once each",
+        _plan_idea_status_set,
+    ),
+    EventKind.IDEA_RESPONSE_DUE: Planned(
+        "the idea's decision owners (policy.decision_owner_ids)",
+        _to_payload_users(NotificationKind.IDEA_RESPONSE_DUE),
     ),
     EventKind.FLAG_CREATED: Planned(
         "moderators who may review the flag (policy.users_who_may_review_flag: "
@@ -346,6 +357,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.FLAGGED,
     NotificationKind.BRAND_REQUEST,
     NotificationKind.IDEA_STATUS,
+    NotificationKind.IDEA_RESPONSE_DUE,
     NotificationKind.LIKED,
     NotificationKind.WATCHED_TOPIC_POST,
     NotificationKind.WATCHED_CATEGORY_TOPIC,
@@ -444,6 +456,10 @@ _TEXTS: dict[str, str] = {
     NotificationKind.APPEAL_DECIDED: _("Your appeal was decided: %(detail)s"),
     NotificationKind.BRAND_REQUEST: _("%(actor)s asked the brand in “%(title)s”"),
     NotificationKind.IDEA_STATUS: _("%(actor)s marked “%(title)s” as %(detail)s"),
+    NotificationKind.IDEA_RESPONSE_DUE: _(
+        "“%(title)s” reached its vote threshold: a decision owner's response is "
+        "due %(detail)s"
+    ),
     NotificationKind.REVIEW_CLEARED: _(
         "Moderators reviewed your post in “%(title)s”: it is visible again"
     ),
@@ -467,7 +483,20 @@ def _detail(event: Event) -> str:
         return _("your post is hidden pending review after flags")
     if event.kind == EventKind.IDEA_STATUS_SET:
         status = payload.get("status", "")
-        return str(IdeaStatus(status).label) if status in IdeaStatus.values else ""
+        label = str(IdeaStatus(status).label) if status in IdeaStatus.values else ""
+        if status == IdeaStatus.SHIPPED:
+            # The credit: the author who proposed it and everyone who voted.
+            return _(
+                "%(status)s, credited to %(author)s who proposed it and the "
+                "members who voted for it"
+            ) % {
+                "status": label,
+                "author": event.topic.author_name if event.topic else _("its author"),
+            }
+        return label
+    if event.kind == EventKind.IDEA_RESPONSE_DUE:
+        days = settings.IDEAS_RESPONSE_DAYS
+        return ngettext("within %(n)d day", "within %(n)d days", days) % {"n": days}
     if event.kind == EventKind.APPEAL_CREATED:
         action = ModerationAction.objects.filter(pk=payload.get("action_id")).first()
         return action.get_kind_display() if action is not None else ""

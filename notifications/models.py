@@ -22,7 +22,8 @@ class EventKind(models.TextChoices):
     BRAND_REQUESTED = "brand.requested", _("Brand asked to respond")
     BRAND_ANSWERED = "brand.answered", _("Brand answered")
     TOPIC_ESCALATED = "topic.escalated", _("Topic escalated to support")
-    IDEA_STATUS_SET = "idea.status_set", _("Idea status set")
+    IDEA_STATUS_SET = "idea.status_set", _("Idea decided by its decision owner")
+    IDEA_RESPONSE_DUE = "idea.response_due", _("Idea due a decision-owner response")
     FLAG_CREATED = "flag.created", _("Post flagged")
     FLAG_RESOLVED = "flag.resolved", _("Flags decided")
     POST_PENDING_REVIEW = "post.pending_review", _("Post hidden pending review")
@@ -148,7 +149,11 @@ class NotificationKind(models.TextChoices):
     FLAG_RESOLVED = "flag_resolved", _("Outcomes of your flags")
     APPEAL_DECIDED = "appeal_decided", _("Outcomes of your appeals")
     BRAND_REQUEST = "brand_request", _("New ask-the-brand requests (representatives)")
-    IDEA_STATUS = "idea_status", _("Status changes of ideas you started or watch")
+    IDEA_STATUS = "idea_status", _("Decisions on ideas you started, voted for or watch")
+    IDEA_RESPONSE_DUE = (
+        "idea_response_due",
+        _("Ideas due your response (decision owners)"),
+    )
     REVIEW_CLEARED = "review_cleared", _("Your posts cleared after review")
     FLAGGED = "flagged", _("Flagged posts to review (moderators)")
     REVIEW_REQUESTED = (

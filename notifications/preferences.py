@@ -27,6 +27,7 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.APPEAL_DECIDED: KindPreference.IMMEDIATELY,
     NotificationKind.BRAND_REQUEST: KindPreference.IMMEDIATELY,
     NotificationKind.IDEA_STATUS: KindPreference.IMMEDIATELY,
+    NotificationKind.IDEA_RESPONSE_DUE: KindPreference.IMMEDIATELY,
     NotificationKind.REVIEW_CLEARED: KindPreference.IMMEDIATELY,
     NotificationKind.FLAGGED: KindPreference.IMMEDIATELY,
     NotificationKind.REVIEW_REQUESTED: KindPreference.IMMEDIATELY,

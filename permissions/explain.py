@@ -67,6 +67,8 @@ def _synthetic_user(
         user.brand_id = brand.pk
     user.__dict__["assigned_category_ids"] = frozenset(moderates)
     user.__dict__["group_ids"] = frozenset()
+    # Nobody in the example world is named a decision owner of ideas.
+    user.__dict__["decision_scopes"] = []
     return user
 
 
@@ -624,8 +626,20 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 _topic,
             ),
             RowSpec(
+                "vote_idea",
+                gettext_lazy(
+                    "Vote for an idea (representatives' and admins' votes are shown "
+                    "apart, never counted)"
+                ),
+                Perm.VOTE_IDEA,
+                _idea,
+            ),
+            RowSpec(
                 "set_idea_status",
-                gettext_lazy("Set an idea's status"),
+                gettext_lazy(
+                    "Set an idea's status, with a public rationale (only the idea's "
+                    "named decision owners, listed on the roster)"
+                ),
                 Perm.SET_IDEA_STATUS,
                 _idea,
             ),
@@ -646,6 +660,12 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Assign volunteer moderators"),
                 Perm.ASSIGN_MODERATOR,
                 _category,
+            ),
+            RowSpec(
+                "name_decision_owner",
+                gettext_lazy("Name who decides on ideas (never a volunteer moderator)"),
+                Perm.NAME_DECISION_OWNER,
+                _nothing,
             ),
             RowSpec(
                 "manage_brand_reps",

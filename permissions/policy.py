@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeGuard
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Post, Topic
+from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
 
 Actor: TypeAlias = User | AnonymousUser
@@ -80,7 +81,11 @@ class Perm(StrEnum):
     ANSWER_BRAND_REQUESTS = "answer_brand_requests"
     POST_OFFICIAL_ANSWER = "post_official_answer"
     ESCALATE_TO_SUPPORT = "escalate_to_support"
+    # Ideas: voting is a member's (representatives' and admins' votes are
+    # counted apart); deciding an idea's status is its decision owners' only.
+    VOTE_IDEA = "vote_idea"
     SET_IDEA_STATUS = "set_idea_status"
+    NAME_DECISION_OWNER = "name_decision_owner"
     # Administration.
     ACCESS_ADMIN = "access_admin"
     ASSIGN_MODERATOR = "assign_moderator"
@@ -525,12 +530,104 @@ def _post_official_answer(actor: Actor, topic: Topic) -> Decision:
     return _reply(actor, topic)
 
 
+def _is_idea(topic: Topic) -> bool:
+    return topic.category.kind == CategoryKind.IDEAS
+
+
+def may_own_decisions(user: User) -> bool:
+    """Who an admin may name a decision owner: an active brand representative
+    with a brand, or an admin who moderates no category as a volunteer."""
+    if not user.is_active:
+        return False
+    if user.role == Role.BRAND_REP:
+        return user.brand_id is not None
+    if not (user.role == Role.ADMIN or user.is_superuser):
+        return False
+    return not user.assigned_category_ids
+
+
+def _owner_scope(topic: Topic) -> Q:
+    """DecisionOwner rows that cover *topic*'s category."""
+    scope = Q(category__isnull=True) | Q(category_id=topic.category_id)
+    if topic.category.parent_id is not None:
+        scope |= Q(category_id=topic.category.parent_id)
+    return scope
+
+
+def _decision_scopes(actor: User) -> list[tuple[int, int | None]]:
+    """(brand id, category id or None) of *actor*'s DecisionOwner rows, read
+    once per request and kept on the user object."""
+    cached = actor.__dict__.get("decision_scopes")
+    if cached is None:
+        cached = list(
+            DecisionOwner.objects.filter(user_id=actor.pk).values_list(
+                "brand_id", "category_id"
+            )
+        )
+        actor.__dict__["decision_scopes"] = cached
+    return cached
+
+
+def _owns_decisions(actor: User, topic: Topic) -> bool:
+    if not may_own_decisions(actor):
+        return False
+    in_scope = {None, topic.category_id, topic.category.parent_id}
+    return any(
+        category_id in in_scope
+        and (actor.role != Role.BRAND_REP or actor.brand_id == brand_id)
+        for brand_id, category_id in _decision_scopes(actor)
+    )
+
+
+def decision_owner_ids(topic: Topic) -> set[int]:
+    """The accounts that may decide on *topic* now, in two queries (the bulk
+    form of SET_IDEA_STATUS, for telling them an idea is due a response;
+    tests check the two agree)."""
+    if not _is_idea(topic) or topic.deleted_at is not None:
+        return set()
+    if topic.merged_into_id is not None:
+        return set()
+    rep_of_brand = Q(user__role=Role.BRAND_REP, user__brand_id=F("brand_id"))
+    unassigned_admin = (
+        ~Q(user__role=Role.BRAND_REP)
+        & (Q(user__role=Role.ADMIN) | Q(user__is_superuser=True))
+        & ~Q(user__moderator_assignments__isnull=False)
+    )
+    candidates = (
+        DecisionOwner.objects.filter(_owner_scope(topic))
+        .filter(user__is_active=True)
+        .exclude(user__suspended_until__gt=timezone.now())
+        .filter(rep_of_brand | unassigned_admin)
+        .values_list("user_id", flat=True)
+    )
+    return users_who_can_view_topic(topic, candidates)
+
+
+def _vote_idea(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not _is_idea(topic):
+        return deny(_("Only ideas take votes."))
+    if topic.deleted_at is not None or topic.merged_into_id is not None:
+        return deny(_("This idea was removed or merged; vote on the one it went into."))
+    return ALLOW
+
+
 def _set_idea_status(actor: Actor, topic: Topic) -> Decision:
-    decision = _brand_tool(actor, topic)
-    if not decision:
-        return decision
-    if topic.category.kind != CategoryKind.IDEAS:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not _is_idea(topic):
         return deny(_("Only ideas have a status."))
+    if topic.deleted_at is not None or topic.merged_into_id is not None:
+        return deny(_("This idea was removed or merged."))
+    if not (actor.is_authenticated and _owns_decisions(actor, topic)):
+        return deny(
+            _("Only the idea's decision owners, named on the roster, set its status.")
+        )
     return ALLOW
 
 
@@ -868,7 +965,9 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.ANSWER_BRAND_REQUESTS: _brand_tool,
     Perm.POST_OFFICIAL_ANSWER: _post_official_answer,
     Perm.ESCALATE_TO_SUPPORT: _brand_tool,
+    Perm.VOTE_IDEA: _vote_idea,
     Perm.SET_IDEA_STATUS: _set_idea_status,
+    Perm.NAME_DECISION_OWNER: _admin_only,
     Perm.ACCESS_ADMIN: _admin_only,
     Perm.ASSIGN_MODERATOR: _admin_only,
     Perm.MANAGE_BRAND_REPS: _admin_only,

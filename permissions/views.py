@@ -1,9 +1,11 @@
 """Public pages that explain the roles: what each may do, and who holds them."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ideas import queries as ideas_queries
 from permissions import explain
 
 
@@ -27,5 +29,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
         {
             "brand_groups": explain.brand_rep_roster(),
             "moderator_groups": explain.moderator_roster(request.user),
+            "decision_owners": ideas_queries.owner_roster(),
+            "IDEAS_RESPONSE_VOTES": settings.IDEAS_RESPONSE_VOTES,
         },
     )

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "forum",
+    "ideas",
     "moderation",
     "notifications",
     "permissions",
@@ -183,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         # Sweeps queued up while no worker ran are redundant: the next one
         # does it all.
         "options": {"expires": 55},
+    },
+    "ideas-responses-due": {
+        "task": "ideas.notify_responses_due",
+        "schedule": crontab(minute=23),
     },
     "recompute-trust-levels": {
         "task": "accounts.recompute_trust_levels",
@@ -330,6 +335,14 @@ NOTIFICATIONS_DAILY_EMAIL_CAP = env_int("NOTIFICATIONS_DAILY_EMAIL_CAP", 30)
 # Dispatched events and finished deliveries older than this are pruned daily
 # (notifications.tasks.prune_old_events); notifications themselves stay.
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 90)
+
+# --- Ideas (the accountable ideas board, ideas/) ----------------------------------
+# Community votes (representatives' and admins' left out) that make an idea due
+# a response from its decision owners, and the days they have to respond.
+IDEAS_RESPONSE_VOTES = env_int("IDEAS_RESPONSE_VOTES", 10)
+IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
+# The window of the board's "recent votes" (velocity) sort.
+IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
 
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256

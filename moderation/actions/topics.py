@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from forum.actions import _update_search_vector, clean_title
 from forum.models import Category, Post, ReadState, Tag, Topic
+from ideas.actions import carry_votes_on_merge
 from moderation.log import clean_rule_and_reason, record_action
 from moderation.models import ActionKind, ModerationAction, Rule
 from notifications.models import TopicWatch
@@ -336,6 +337,8 @@ def merge_topics(
             _update_search_vector(old_first)  # a reply now: drop the old title
 
         _refresh_topic(dst)
+        # An idea's votes go with it: a member who voted for both counts once.
+        carry_votes_on_merge(src, dst)
         tag_ids = list(src.tags.values_list("pk", flat=True))
         src.merged_into = dst
         src.deleted_at = now

@@ -63,3 +63,20 @@ def test_screenshots_of_the_community_health_page(demo, new_page):
             path = SCREENSHOTS / f"community-health-{size}-{scheme}.png"
             page.screenshot(path=str(path), animations="disabled")
             assert path.stat().st_size > 10_000
+
+
+def test_screenshots_of_the_ideas_board(demo, new_page):
+    """The board and a decided idea (the shipped maintenance kit), desktop,
+    light and dark, for the README's ideas section."""
+    decided = topic("Idea: a yearly maintenance kit")
+    pages = {"ideas-board": "/ideas/", "idea-decided": decided.get_absolute_url()}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page = new_page(demo["member"], viewport=DESKTOP, color_scheme=scheme)
+        for name, url in pages.items():
+            page.goto(url)
+            if scheme == "dark":
+                assert_dark(page)
+            path = SCREENSHOTS / f"{name}-desktop-{scheme}.png"
+            page.screenshot(path=str(path), animations="disabled")
+            assert path.stat().st_size > 10_000

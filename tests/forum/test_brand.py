@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from accounts.roles import PostRole
 from forum import actions
-from forum.models import BrandRequest, BrandStatus, CategoryKind, Escalation, Topic
+from forum.models import BrandRequest, BrandStatus, Escalation
 from notifications.models import Event
-from tests.factories import make_brand, make_brand_rep, make_category, make_topic
+from tests.factories import make_brand, make_brand_rep, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -135,29 +135,7 @@ def test_members_cannot_escalate(client, topic, member):
     assert Escalation.objects.count() == 0
 
 
-def test_rep_sets_idea_status(client, member, rep):
-    ideas = make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
-    idea = make_topic(ideas, member, title="A milk jug with a thermometer")
-    client.force_login(rep)
-
-    client.post(reverse("forum:idea_status", args=[idea.pk]), {"status": "planned"})
-
-    idea.refresh_from_db()
-    assert idea.idea_status == "planned"
-    assert b"Idea: Planned" in client.get(idea.get_absolute_url()).content
-
-
-def test_members_cannot_set_idea_status(client, member):
-    ideas = make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
-    idea = make_topic(ideas, member, title="A milk jug with a thermometer")
-    client.force_login(member)
-
-    response = client.post(
-        reverse("forum:idea_status", args=[idea.pk]), {"status": "done"}
-    )
-
-    assert response.status_code == 403
-    assert Topic.objects.get(pk=idea.pk).idea_status == ""
+# Idea statuses: tests/ideas (only named decision owners decide).
 
 
 def test_rep_label_links_to_how_it_works(client, topic, rep):

@@ -21,6 +21,8 @@ from django.utils import timezone
 from accounts.models import User
 from forum import actions
 from forum.models import CategoryKind, IdeaStatus
+from ideas import actions as ideas_actions
+from ideas.models import DecisionOwner
 from moderation.actions.appeals import appeal_action, decide_appeal
 from moderation.actions.flags import decide_flags, flag_post, request_review
 from moderation.actions.posts import hide_post
@@ -185,11 +187,31 @@ def idea_status_set(w: World) -> Expected:
     follower = make_user("follower")
     set_topic_watch(follower, idea, WatchLevel.WATCHING)
     _start(w)
-    actions.set_idea_status(w.rep, idea, IdeaStatus.PLANNED)
+    voter = make_user("voter")
+    ideas_actions.vote(voter, idea)
+    ideas_actions.vote(follower, idea)  # votes and watches: told once
+    DecisionOwner.objects.create(brand=w.rep.brand, user=w.rep)
+    _start(w)
+    ideas_actions.decide(
+        w.rep, idea, status=IdeaStatus.PLANNED, rationale="It's in the next batch."
+    )
     return {
         w.author: NotificationKind.IDEA_STATUS,
         follower: NotificationKind.IDEA_STATUS,
+        voter: NotificationKind.IDEA_STATUS,
     }
+
+
+def idea_response_due(w: World, settings) -> Expected:
+    settings.IDEAS_RESPONSE_VOTES = 2
+    ideas = make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
+    idea = make_topic(ideas, w.author, title="A quieter pump")
+    DecisionOwner.objects.create(brand=w.rep.brand, user=w.rep)
+    ideas_actions.vote(make_user("v1"), idea)
+    ideas_actions.vote(make_user("v2"), idea)
+    _start(w)
+    ideas_actions.notify_responses_due()
+    return {w.rep: NotificationKind.IDEA_RESPONSE_DUE}
 
 
 def flag_created(w: World) -> Expected:
@@ -301,6 +323,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.BRAND_ANSWERED: brand_answered,
     EventKind.TOPIC_ESCALATED: topic_escalated,
     EventKind.IDEA_STATUS_SET: idea_status_set,
+    EventKind.IDEA_RESPONSE_DUE: idea_response_due,
     EventKind.FLAG_CREATED: flag_created,
     EventKind.FLAG_RESOLVED: flag_resolved,
     EventKind.POST_PENDING_REVIEW: post_pending_review,
@@ -310,7 +333,12 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.APPEAL_DECIDED: appeal_decided,
     EventKind.MODERATION_ACTION: moderation_action,
 }
-_NEEDS_SETTINGS = {post_pending_review, post_review_cleared, review_requested}
+_NEEDS_SETTINGS = {
+    post_pending_review,
+    post_review_cleared,
+    review_requested,
+    idea_response_due,
+}
 
 
 def test_every_planned_kind_has_a_scenario():
@@ -371,7 +399,8 @@ KIND_PHRASES = {
     NotificationKind.REVIEW_REQUESTED: "stays hidden pending review",
     NotificationKind.APPEAL_CREATED: "Read the member’s statement",
     NotificationKind.REVIEW_CLEARED: "visible to everyone again",
-    NotificationKind.IDEA_STATUS: "status shows on the topic",
+    NotificationKind.IDEA_STATUS: "public status history",
+    NotificationKind.IDEA_RESPONSE_DUE: "your response record is public",
 }
 
 

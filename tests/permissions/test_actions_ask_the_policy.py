@@ -40,6 +40,7 @@ ACTION_MODULES = sorted(
         ROOT / "accounts" / "actions.py",
         ROOT / "notifications" / "actions.py",
         ROOT / "images" / "actions.py",
+        ROOT / "ideas" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -69,6 +70,19 @@ ALLOWLIST: dict[str, str] = {
     "forum.actions.show_image_copies": (
         "system step run by the images task: the post's own text rendered again "
         "with Hearth's copies of its images; nobody's words change"
+    ),
+    # The ideas board.
+    "ideas.actions.check_decision_owner": (
+        "validates who may be named a decision owner (the admin form too); writes nothing"
+    ),
+    "ideas.actions.clean_rationale": "validates and renders a rationale; writes nothing",
+    "ideas.actions.notify_responses_due": (
+        "system action run by the beat task: tells the decision owners the policy "
+        "names (policy.decision_owner_ids) that an idea is due a response"
+    ),
+    "ideas.actions.carry_votes_on_merge": (
+        "bookkeeping inside moderation merge_topics, which asked the policy "
+        "(MERGE_TOPIC) for both topics"
     ),
     "images.actions.fetch_image": "system step of localize_post_images (one URL)",
     "images.actions.store_copy": (

@@ -68,7 +68,10 @@ PEER_ENDPOINTS = {
     "post_like",
     "post_bookmark",  # private to the representative; changes nobody's content
     "escalate",
-    "idea_status",
+    # ideas: a representative may vote (counted apart, never in the total);
+    # deciding is refused here (the walker's representative is no decision owner)
+    "vote",
+    "unvote",
     "flag_post",
     # their own notifications: watch levels, read state, email preferences
     # (notifications.actions checks the topic/category is visible and the

@@ -1,7 +1,8 @@
 """The bulk policy forms agree with the per-object rules on a generated population.
 
 users_who_may_decide_appeal vs can(user, DECIDE_APPEAL, appeal), and
-users_who_may_review_flag vs may_review_flag(user, flag), for every
+users_who_may_review_flag vs may_review_flag(user, flag), and
+decision_owner_ids vs can(user, SET_IDEA_STATUS, idea), for every
 combination of role, superuser flag, moderator assignment, suspension,
 deactivation and brand link.
 """
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from forum.models import CategoryKind, Topic
+from ideas.models import DecisionOwner
 from moderation.actions.appeals import appeal_action
 from moderation.actions.flags import flag_post
 from moderation.actions.posts import hide_post
@@ -158,3 +161,35 @@ def test_suspended_moderator_may_not_decide_and_is_not_a_decider(world):
 
     assert not policy.can(suspended, Perm.DECIDE_APPEAL, appeal)
     assert suspended.pk not in policy.users_who_may_decide_appeal(appeal)
+
+
+def test_decision_owner_ids_agrees_with_set_idea_status(world):
+    """The same population, each named a decision owner in one of several
+    scopes (every ideas category of the brand, the idea's parent category,
+    another ideas category, another brand), or not at all."""
+    brand = make_brand()
+    other_brand = make_brand("Rival")
+    ideas = make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
+    product = make_category(
+        "Product ideas", slug="product-ideas", kind=CategoryKind.IDEAS, parent=ideas
+    )
+    elsewhere = make_category("Site ideas", slug="site-ideas", kind=CategoryKind.IDEAS)
+    idea = make_topic(product, make_user("proposer"), title="A quieter pump")
+    scopes = itertools.cycle(
+        [(brand, None), (brand, ideas), (brand, elsewhere), (other_brand, None), None]
+    )
+    DecisionOwner.objects.bulk_create(
+        [
+            DecisionOwner(brand=scope[0], category=scope[1], user=person)
+            for person, scope in zip(_everyone(), scopes, strict=False)
+            if scope is not None
+        ]
+    )
+    idea = Topic.objects.select_related("category__parent").get(pk=idea.pk)
+    people = _everyone()
+
+    bulk = policy.decision_owner_ids(idea)
+    one_by_one = {p.pk for p in people if policy.can(p, Perm.SET_IDEA_STATUS, idea)}
+
+    assert bulk == one_by_one
+    assert bulk  # some owners pass, so agreement means something

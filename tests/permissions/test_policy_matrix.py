@@ -5,8 +5,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.models import Brand
 from accounts.roles import TrustLevel
 from forum.models import CategoryKind
+from ideas.models import DecisionOwner
 from moderation.models import ModeratorAssignment
 from permissions import policy
 from permissions.policy import Perm
@@ -125,7 +127,10 @@ TABLE = {
     Perm.ANSWER_BRAND_REQUESTS: ("none", REPS | {"admin"}),
     Perm.ESCALATE_TO_SUPPORT: ("topic", REPS | {"admin"}),
     Perm.POST_OFFICIAL_ANSWER: ("question", REPS),
-    Perm.SET_IDEA_STATUS: ("idea", REPS | {"admin"}),
+    Perm.VOTE_IDEA: ("idea", SIGNED_IN),
+    # Nobody is named a decision owner here (see test_idea_status_*).
+    Perm.SET_IDEA_STATUS: ("idea", set()),
+    Perm.NAME_DECISION_OWNER: ("none", {"admin"}),
     Perm.VIEW_MODERATOR_NAMES: (
         "none",
         {"moderator_here", "moderator_elsewhere", "admin"},
@@ -200,3 +205,39 @@ def test_brand_rep_is_denied_every_moderation_verb_with_a_reason(world):
         decision = policy.check(rep, perm, obj)
         assert decision.allowed is False
         assert "never" in decision.reason
+
+
+def test_idea_status_is_for_named_decision_owners_and_the_bulk_form_agrees(world):
+    """Named owners decide; a moderator named by a stray row, a representative
+    of another brand and everyone unnamed are refused; decision_owner_ids
+    (the bulk form) agrees with the per-object rule."""
+    actors = world["actors"]
+    brand = actors["brand_rep"].brand
+    other_brand = Brand.objects.create(name="Other", slug="other")
+    for kind in (
+        "brand_rep",
+        "admin",
+        "moderator_here",
+        "brand_rep_with_stray_assignment",
+        "suspended_moderator_here",
+    ):
+        DecisionOwner.objects.create(brand=brand, user=actors[kind])
+    rival = make_brand_rep("rival")
+    DecisionOwner.objects.create(brand=other_brand, user=rival)
+    idea = world["idea"]
+    actors = {**actors, "rival": rival}
+    for actor in actors.values():
+        actor.__dict__.pop("decision_scopes", None)
+
+    allowed = {
+        kind
+        for kind, actor in actors.items()
+        if policy.can(actor, Perm.SET_IDEA_STATUS, idea)
+    }
+
+    # A stray moderator row never makes a representative a moderator.
+    assert allowed == {"brand_rep", "brand_rep_with_stray_assignment", "admin"}
+    assert policy.decision_owner_ids(idea) == {actors[kind].pk for kind in allowed}
+    # Not an idea: nobody.
+    assert not policy.can(actors["brand_rep"], Perm.SET_IDEA_STATUS, world["topic"])
+    assert policy.decision_owner_ids(world["topic"]) == set()

@@ -169,10 +169,20 @@ def test_matrix_brand_rep_column_allows_the_peer_resource_tools():
         "post_official_answer",
         "answer_brand_requests",
         "escalate_to_support",
-        "set_idea_status",
+        "vote_idea",
         "bookmark_post",
     ]:
         assert matrix.cell(row_key, "brand_rep").allowed is True, row_key
+
+
+def test_matrix_idea_status_is_for_named_decision_owners_only():
+    """Being a representative is not enough: only named decision owners
+    (none in the example world) set an idea's status."""
+    matrix = explain.build_matrix()
+
+    for column in ("brand_rep", "admin", "moderator_here", "member"):
+        cell = matrix.cell("set_idea_status", column)
+        assert cell.allowed is False, column
 
 
 def test_matrix_trust_levels_never_grant_moderation():

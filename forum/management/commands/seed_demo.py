@@ -25,6 +25,8 @@ from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from health import compute as health_compute  # community health (issue 16)
+from ideas import actions as ideas_actions
+from ideas.models import Idea, IdeaDecision, IdeaVote
 from images.actions import store_copy
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
@@ -138,6 +140,7 @@ class Command(BaseCommand):
         for topic_data in demo_content.TOPICS:
             self._create_topic(topic_data, people, categories, now)
         self._brand_activity(people, brand)
+        self._idea_activity(people, brand, categories, now)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
@@ -168,6 +171,60 @@ class Command(BaseCommand):
                 criticism,
                 note="Our service team will check the alignment and replace the carrier if needed.",
             )
+
+    # --- Ideas board (ideas app) ----------------------------------------------------
+
+    def _idea_activity(
+        self,
+        people: dict[str, User],
+        brand: Brand,
+        categories: dict[str, Category],
+        now: Any,
+    ) -> None:
+        """Votes, the decision owners and their decisions: one idea shipped,
+        one in progress, one under review and one overdue for a response."""
+        admin = people["admin"]
+        ideas_actions.name_decision_owner(admin, people["rep"], brand)
+        ideas_actions.name_decision_owner(
+            admin, admin, brand, categories.get("site-feedback")
+        )
+        voters = [
+            person
+            for person in people.values()
+            if person.role == Role.MEMBER and not person.is_banned
+        ]
+        for data in demo_content.IDEAS:
+            topic = (
+                Topic.objects.select_related("category__parent")
+                .filter(title=data["title"])
+                .first()
+            )
+            if topic is None:
+                continue
+            for voter in voters[: data["votes"]]:
+                ideas_actions.vote(voter, topic)
+            for name in data.get("staff_votes", []):
+                ideas_actions.vote(people[name], topic)
+            IdeaVote.objects.filter(topic=topic).update(
+                created_at=now - timedelta(days=data["votes_days_ago"])
+            )
+            Idea.objects.filter(pk=topic.pk, threshold_reached_at__isnull=False).update(
+                threshold_reached_at=now - timedelta(days=data["votes_days_ago"])
+            )
+            for decision in data.get("decisions", []):
+                made = ideas_actions.decide(
+                    people[decision["owner"]],
+                    topic,
+                    status=decision["status"],
+                    rationale=decision["rationale"],
+                )
+                when = now - timedelta(days=decision["days_ago"])
+                IdeaDecision.objects.filter(pk=made.pk).update(created_at=when)
+                Idea.objects.filter(pk=topic.pk).update(last_response_at=when)
+            if data.get("announced"):
+                Idea.objects.filter(pk=topic.pk).update(
+                    due_notified_at=now - timedelta(days=data["votes_days_ago"])
+                )
 
     def _create_person(
         self, person: dict[str, Any], brand: Brand, now: Any, index: int
