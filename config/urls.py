@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
     path("", include("images.urls")),
+    # insights: the listening report and give-and-get
+    path("", include("insights.urls")),
 ]
 
 if settings.SERVE_MEDIA:

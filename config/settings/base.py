@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "notifications",
     "permissions",
     "images",
+    # insights: the listening report and give-and-get
+    "insights",
 ]
 
 MIDDLEWARE = [
