@@ -254,10 +254,11 @@ def recurring_questions(actor: Actor, now: datetime) -> list[QuestionGroup]:
         .order_by("-created_at", "-pk")[:RECURRING_SAMPLE]
     )
     by_id = {topic.pk: topic for topic in topics}
-    if uses_trigrams():
-        pairs = _similar_pairs_by_trigrams(list(by_id)) if by_id else []
-    else:
-        pairs = _similar_pairs_by_words({pk: t.title for pk, t in by_id.items()})
+    # Shared significant words everywhere; on PostgreSQL also trigram
+    # similarity, which catches "Descaling the Brevetto" / "Descale my Brevetto".
+    pairs = _similar_pairs_by_words({pk: t.title for pk, t in by_id.items()})
+    if uses_trigrams() and by_id:
+        pairs += _similar_pairs_by_trigrams(list(by_id))
     parent = {pk: pk for pk in by_id}
 
     def root(pk: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Brand
@@ -43,6 +44,20 @@ def test_recurring_questions_group_similar_titles(world):
         ["Grinder burrs misaligned after cleaning", "Grinder burrs squeak loudly"]
     ]
     assert report.recurring[0].unsolved == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram similarity is PostgreSQL's"
+)
+def test_trigrams_group_titles_that_share_no_whole_word(world):
+    make_topic(world["questions"], world["bob"], title="Descaling the Brevetto")
+    make_topic(world["questions"], world["erin"], title="Descale my Brevetto")
+    make_topic(world["questions"], world["alice"], title="Brevetto leaks water")
+
+    groups = [_titles(g.topics) for g in _report(world).recurring]
+
+    assert ["Descale my Brevetto", "Descaling the Brevetto"] in groups
+    assert not any("Brevetto leaks water" in g for g in groups)
 
 
 def test_oldest_unsolved_questions_oldest_first(world):
