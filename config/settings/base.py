@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.prune_old_events",
         "schedule": crontab(hour=4, minute=41),
     },
+    # insights: each brand's representatives get the listening report weekly
+    "insights-weekly-reports": {
+        "task": "insights.send_weekly_reports",
+        "schedule": crontab(day_of_week=1, hour=8, minute=0),
+    },
 }
 
 # --- Auth and accounts ------------------------------------------------------------

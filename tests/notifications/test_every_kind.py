@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from forum import actions
 from forum.models import CategoryKind, IdeaStatus
+from insights.actions import send_weekly_reports
 from moderation.actions.appeals import appeal_action, decide_appeal
 from moderation.actions.flags import decide_flags, flag_post, request_review
 from moderation.actions.posts import hide_post
@@ -291,6 +292,14 @@ def moderation_action(w: World) -> Expected:
     return {w.replier: NotificationKind.MODERATION}
 
 
+# insights
+def insights_weekly(w: World) -> Expected:
+    make_post(w.topic, make_user("helper"), body="Descale every two months.")
+    _start(w)
+    send_weekly_reports()
+    return {w.rep: NotificationKind.INSIGHTS_WEEKLY}
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -309,6 +318,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.APPEAL_CREATED: appeal_created,
     EventKind.APPEAL_DECIDED: appeal_decided,
     EventKind.MODERATION_ACTION: moderation_action,
+    EventKind.INSIGHTS_WEEKLY: insights_weekly,  # insights
 }
 _NEEDS_SETTINGS = {post_pending_review, post_review_cleared, review_requested}
 
@@ -372,6 +382,7 @@ KIND_PHRASES = {
     NotificationKind.APPEAL_CREATED: "Read the member’s statement",
     NotificationKind.REVIEW_CLEARED: "visible to everyone again",
     NotificationKind.IDEA_STATUS: "status shows on the topic",
+    NotificationKind.INSIGHTS_WEEKLY: "Members to thank",  # insights
 }
 
 
