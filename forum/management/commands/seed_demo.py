@@ -25,6 +25,7 @@ from config.celery import app as celery_app
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from images.actions import store_copy
+from insights.actions import send_weekly_reports
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
@@ -133,6 +134,11 @@ class Command(BaseCommand):
         for topic_data in demo_content.TOPICS:
             self._create_topic(topic_data, people, categories, now)
         self._brand_activity(people, brand)
+        # insights: recurring questions and recent peer help, then this week's
+        # listening report (in-app for the demo representatives; no email)
+        for topic_data in demo_content.INSIGHTS_TOPICS:
+            self._create_topic(topic_data, people, categories, now)
+        send_weekly_reports(now)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
