@@ -50,6 +50,10 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (member, "/moderation/log/"),
         (visitor, "/accounts/signup/"),
         (visitor, question.get_absolute_url()),
+        # insights
+        (member, "/u/member/give-get/"),
+        (visitor, "/community/give-get/"),
+        (new_page(demo["rep"], color_scheme=scheme), "/brand/insights/"),
     ]
     found = {}
     for page, url in pages:

@@ -116,3 +116,11 @@ def test_members_never_hear_of_it(world):
         kind=NotificationKind.INSIGHTS_WEEKLY,
         recipient__role="member",
     ).exists()
+
+
+def test_only_representatives_choose_how_they_get_it(client, world):
+    url = "/settings/notifications/"
+    client.force_login(world["marco"])
+    assert "weekly listening report" in client.get(url).content.decode()
+    client.force_login(world["alice"])
+    assert "weekly listening report" not in client.get(url).content.decode()
