@@ -3,6 +3,8 @@ query counts pinned at two data sizes."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -110,11 +112,17 @@ def test_give_get_page_is_private(client, world):
 
 
 def test_community_page_is_public_and_leaves_restricted_out(client, world):
+    for name in ("alice", "mira", "marco"):
+        _login(client, world[name])
+        assert client.get(COMMUNITY).status_code == 200, name
+    client.logout()
     response = client.get(COMMUNITY)
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'data-figure="help"' in page
+    # T1 bob, T1 carol, T2 alice, T3 dave, T5 carol (old): see conftest.py.
+    row = re.search(r'<tr data-figure="help">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="align-right">(\d+)</td>', row) == ["4", "5"]
     assert "Beta firmware" not in page
     # Refuses anything but GET.
     assert client.post(COMMUNITY).status_code == 405
