@@ -8,12 +8,14 @@ every reader sees it. Nothing here changes a row. Definitions: docs/insights.md.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -259,22 +261,36 @@ def recurring_questions(actor: Actor, now: datetime) -> list[QuestionGroup]:
     pairs = _similar_pairs_by_words({pk: t.title for pk, t in by_id.items()})
     if uses_trigrams() and by_id:
         pairs += _similar_pairs_by_trigrams(list(by_id))
-    parent = {pk: pk for pk in by_id}
+    return _groups(topics, pairs)[:LIST_LENGTH]
 
-    def root(pk: int) -> int:
-        while parent[pk] != pk:
-            parent[pk] = parent[parent[pk]]
-            pk = parent[pk]
-        return pk
 
+def _groups(topics: list[Topic], pairs: list[tuple[int, int]]) -> list[QuestionGroup]:
+    """Star groups, not chains: the title alike to the most others (newest
+    first on ties) takes those still ungrouped, then the next; so A~B and
+    B~C without A~C never drags unrelated A and C into one group."""
+    neighbours: dict[int, set[int]] = defaultdict(set)
     for a, b in pairs:
-        parent[root(a)] = root(b)
-    groups: dict[int, list[Topic]] = defaultdict(list)
-    for topic in topics:  # newest first within each group
-        groups[root(topic.pk)].append(topic)
-    found = [QuestionGroup(members) for members in groups.values() if len(members) > 1]
-    found.sort(key=lambda g: (-g.size, -g.topics[0].created_at.timestamp()))
-    return found[:LIST_LENGTH]
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    order = {topic.pk: index for index, topic in enumerate(topics)}  # newest first
+    centres = sorted(neighbours, key=lambda pk: (-len(neighbours[pk]), order[pk]))
+    by_id = {topic.pk: topic for topic in topics}
+    grouped: set[int] = set()
+    found: list[QuestionGroup] = []
+    for centre in centres:
+        if centre in grouped:
+            continue
+        members = [centre] + [pk for pk in neighbours[centre] if pk not in grouped]
+        if len(members) < 2:
+            continue
+        grouped.update(members)
+        found.append(
+            QuestionGroup(
+                sorted((by_id[pk] for pk in members), key=lambda t: order[t.pk])
+            )
+        )
+    found.sort(key=lambda g: (-g.size, order[g.topics[0].pk]))
+    return found
 
 
 # --- Ideas: by support and by recent support -----------------------------------------------
@@ -568,6 +584,27 @@ def _both(name: str, condition: Q, since: datetime, date: str) -> dict[str, Coun
         f"{name}_overall": Count("pk", filter=condition),
         f"{name}_recent": Count("pk", filter=condition & Q(**{f"{date}__gte": since})),
     }
+
+
+COMMUNITY_CACHE_KEY = "insights:community-give-get:v1"
+COMMUNITY_CACHE_SECONDS = 300
+
+
+def cached_community_give_get() -> CommunityGiveGet:
+    """community_give_get, kept COMMUNITY_CACHE_SECONDS: it aggregates every
+    public post (about a second at 200,000 posts), and 90-day and all-time
+    totals may be five minutes old. A cache outage computes it afresh."""
+    try:
+        figures = cache.get(COMMUNITY_CACHE_KEY)
+    except Exception:  # the cache is down; the page still answers
+        figures = None
+    if isinstance(figures, CommunityGiveGet):
+        return figures
+    figures = community_give_get()
+    # A cache outage only costs the next request the same work.
+    with contextlib.suppress(Exception):
+        cache.set(COMMUNITY_CACHE_KEY, figures, COMMUNITY_CACHE_SECONDS)
+    return figures
 
 
 def community_give_get(now: datetime | None = None) -> CommunityGiveGet:

@@ -56,7 +56,7 @@ def give_get_view(request: HttpRequest, username: str) -> HttpResponse:
 @require_GET
 def community_give_get_view(request: HttpRequest) -> HttpResponse:
     """/community/give-get/: public figures from categories anyone may read."""
-    figures = queries.community_give_get()
+    figures = queries.cached_community_give_get()
     return render(
         request,
         "insights/give_get/community.html",

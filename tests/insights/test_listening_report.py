@@ -147,3 +147,13 @@ def test_report_changes_nothing(world):
     before = list(Topic.objects.values().order_by("pk"))
     _report(world)
     assert list(Topic.objects.values().order_by("pk")) == before
+
+
+def test_alike_titles_form_stars_not_chains():
+    """1~2, 2~3 and 3~4 make one group around 2 (alike to the most, newest on
+    ties); 4 is alike only to 3, already grouped, so it stays out."""
+    topics = [Topic(pk=pk, title=str(pk), is_solved=False) for pk in (1, 2, 3, 4)]
+
+    groups = queries._groups(topics, [(1, 2), (2, 3), (3, 4)])
+
+    assert [[t.pk for t in g.topics] for g in groups] == [[1, 2, 3]]

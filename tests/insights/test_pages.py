@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from forum import actions
 from forum.models import CategoryKind
+from insights import queries
 from tests.factories import (
     PASSWORD,
     make_admin,
@@ -181,3 +182,18 @@ def test_query_counts_are_constant(client, who, url):
     large = _count(client, url)
 
     assert small == large
+
+
+def test_community_figures_cost_the_same_queries_at_two_sizes(db):
+    """The page caches the figures for five minutes; computing them is pinned here."""
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            queries.community_give_get()
+        return len(ctx.captured_queries)
+
+    _grow(3)
+    small = count()
+    _grow(30)
+
+    assert count() == small == 6
