@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("ideas.urls")),
     # Community health (issue 16).
     path("", include("health.urls")),
+    # insights: the listening report and give-and-get
+    path("", include("insights.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -2926,3 +2926,93 @@ IDEAS: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+# --- insights: recent questions for the listening report and give-and-get ------------------
+# The same question asked again (descaling with hard water, sour shots, big
+# milk bubbles), so /brand/insights/ has recurring questions to show, and a
+# few recent member-to-member answers for "members who helped most this month".
+INSIGHTS_TOPICS: list[dict[str, Any]] = [
+    {
+        "category": "water-and-maintenance",
+        "title": "How often should I descale the Duo with hard water?",
+        "author": "newbean",
+        "tags": ["descaling", "water"],
+        "days_ago": 4,
+        "body": "Our water is very hard (about 18 °dH). The Duo asks for a descale every few weeks and I'm going through descaler fast. Is that normal, or is there a better way?",
+        "replies": [
+            {
+                "author": "refractometer_rob",
+                "body": "At 18 °dH the machine is right to nag you. Blend your water (distilled plus a mineral concentrate) and the descale reminders will mostly go away.",
+                "hours_after": 2,
+                "reply_to": None,
+                "likes": ["newbean"],
+            },
+            {
+                "author": "oldcrema",
+                "body": "Same story here before I switched to a softening filter cartridge. Test the water after the filter, not before.",
+                "hours_after": 5,
+                "reply_to": None,
+                "likes": ["newbean"],
+            },
+        ],
+        "likes": ["dadbrews"],
+        "accepted": 0,
+    },
+    {
+        "category": "water-and-maintenance",
+        "title": "Descaling the Piccola: how often with hard water?",
+        "author": "dadbrews",
+        "tags": ["descaling", "water"],
+        "days_ago": 1,
+        "body": "New Piccola owner in a hard-water town. The manual says 'regularly'. How often is regularly?",
+        "replies": [],
+        "likes": [],
+        "accepted": None,
+    },
+    {
+        "category": "espresso",
+        "title": "Sour shots every morning on the Duo, what am I doing wrong?",
+        "author": "latte_lucia",
+        "tags": ["dialing-in"],
+        "days_ago": 3,
+        "body": "First shot of the day is always sour, later ones are fine. Same beans, same grind. Ideas?",
+        "replies": [
+            {
+                "author": "pidbodger",
+                "body": "Sounds like the group isn't fully heated. Give it 25 minutes, or pull a blank shot first to bring the group up to temperature.",
+                "hours_after": 1,
+                "reply_to": None,
+                "likes": ["latte_lucia"],
+            },
+            {
+                "author": "mika_roasts",
+                "body": "Also check how old the beans in the hopper are overnight; the top layer goes stale fast.",
+                "hours_after": 4,
+                "reply_to": None,
+                "likes": [],
+            },
+        ],
+        "likes": [],
+        "accepted": 0,
+    },
+    {
+        "category": "milk-and-latte-art",
+        "title": "Big bubbles in my milk no matter what, Duo steam wand",
+        "author": "ana_souza",
+        "tags": ["microfoam", "steaming", "duo"],
+        "days_ago": 2,
+        "body": "I stretch for two seconds, then sink the tip, and still get big bubbles on top. What am I missing?",
+        "replies": [
+            {
+                "author": "latte_lucia",
+                "body": "Stretch less, and tap and swirl right after. Big bubbles usually mean the tip sat too high for too long.",
+                "hours_after": 3,
+                "reply_to": None,
+                "likes": ["ana_souza"],
+            }
+        ],
+        "likes": [],
+        "accepted": None,
+    },
+]

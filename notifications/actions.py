@@ -34,7 +34,9 @@ from permissions import policy
 from permissions.policy import Perm
 
 # Kinds only brand representatives receive, so only they choose how.
-REP_ONLY_KINDS = frozenset({NotificationKind.BRAND_REQUEST})
+REP_ONLY_KINDS = frozenset(
+    {NotificationKind.BRAND_REQUEST, NotificationKind.INSIGHTS_WEEKLY}
+)
 # Kinds only moderators and admins receive (their review queue and appeals).
 MODERATOR_ONLY_KINDS = frozenset(
     {

@@ -366,6 +366,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.FLAGGED,
         NotificationKind.REVIEW_REQUESTED,
         NotificationKind.APPEAL_CREATED,
+        # insights: the report itself, rendered for the recipient at send time
+        NotificationKind.INSIGHTS_WEEKLY,
     )
 }
 

@@ -129,6 +129,14 @@ class ModerationActionTaken(TypedDict):
     user_ids: list[int]
 
 
+# insights
+class InsightsWeekly(TypedDict):
+    """The weekly listening report of one brand, for one ISO week ("2026-W49")."""
+
+    brand_id: int
+    week: str
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -148,6 +156,8 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.APPEAL_CREATED: AppealCreated,
     EventKind.APPEAL_DECIDED: AppealDecided,
     EventKind.MODERATION_ACTION: ModerationActionTaken,
+    # insights
+    EventKind.INSIGHTS_WEEKLY: InsightsWeekly,
 }
 
 

@@ -235,6 +235,16 @@ def _plan_appeal_created(event: Event) -> Recipients:
     return recipients
 
 
+# insights
+def _plan_insights_weekly(event: Event) -> Recipients:
+    recipients: Recipients = {}
+    reps = User.objects.filter(
+        role=Role.BRAND_REP, brand_id=event.payload.get("brand_id"), is_active=True
+    ).values_list("pk", flat=True)
+    _add(recipients, reps, NotificationKind.INSIGHTS_WEEKLY)
+    return recipients
+
+
 @dataclass(frozen=True)
 class Planned:
     """The kind notifies *who* (in words, for people), found by *planner*."""
@@ -317,6 +327,10 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
         "the member the action affected, if any",
         _to_payload_users(NotificationKind.MODERATION),
     ),
+    # insights
+    EventKind.INSIGHTS_WEEKLY: Planned(
+        "the brand's active representatives", _plan_insights_weekly
+    ),
 }
 
 
@@ -361,6 +375,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.LIKED,
     NotificationKind.WATCHED_TOPIC_POST,
     NotificationKind.WATCHED_CATEGORY_TOPIC,
+    NotificationKind.INSIGHTS_WEEKLY,  # insights
 ]
 _RANK = {kind: rank for rank, kind in enumerate(SPECIFICITY)}
 
@@ -470,6 +485,10 @@ _TEXTS: dict[str, str] = {
     NotificationKind.APPEAL_CREATED: _(
         "%(actor)s appealed a moderation action (%(detail)s); you may decide it"
     ),
+    # insights
+    NotificationKind.INSIGHTS_WEEKLY: _(
+        "Your weekly listening report is ready (%(detail)s)"
+    ),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -500,6 +519,8 @@ def _detail(event: Event) -> str:
     if event.kind == EventKind.APPEAL_CREATED:
         action = ModerationAction.objects.filter(pk=payload.get("action_id")).first()
         return action.get_kind_display() if action is not None else ""
+    if event.kind == EventKind.INSIGHTS_WEEKLY:  # insights
+        return str(payload.get("week", ""))
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail
@@ -525,6 +546,8 @@ def _url(kind: str, event: Event) -> str:
         return reverse("moderation:appeals") + (
             f"#appeal-{appeal_id}" if appeal_id else ""
         )
+    if kind == NotificationKind.INSIGHTS_WEEKLY:  # insights
+        return reverse("insights:report")
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:

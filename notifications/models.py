@@ -32,6 +32,8 @@ class EventKind(models.TextChoices):
     APPEAL_CREATED = "appeal.created", _("Appeal filed")
     APPEAL_DECIDED = "appeal.decided", _("Appeal decided")
     MODERATION_ACTION = "moderation.action", _("Moderation action taken")
+    # insights
+    INSIGHTS_WEEKLY = "insights.weekly", _("Weekly listening report sent")
 
 
 class Event(models.Model):
@@ -161,6 +163,11 @@ class NotificationKind(models.TextChoices):
         _("Authors asking for another review (moderators)"),
     )
     APPEAL_CREATED = "appeal_created", _("Appeals for you to decide (moderators)")
+    # insights
+    INSIGHTS_WEEKLY = (
+        "insights_weekly",
+        _("The weekly listening report (representatives)"),
+    )
 
 
 class Notification(models.Model):

@@ -32,6 +32,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.FLAGGED: KindPreference.IMMEDIATELY,
     NotificationKind.REVIEW_REQUESTED: KindPreference.IMMEDIATELY,
     NotificationKind.APPEAL_CREATED: KindPreference.IMMEDIATELY,
+    # insights: a representative can turn it off in their settings
+    NotificationKind.INSIGHTS_WEEKLY: KindPreference.IMMEDIATELY,
 }
 
 

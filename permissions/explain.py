@@ -643,6 +643,24 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.SET_IDEA_STATUS,
                 _idea,
             ),
+            # insights
+            RowSpec(
+                "view_listening_report",
+                gettext_lazy("Read the brand's listening report"),
+                Perm.VIEW_LISTENING_REPORT,
+                _nothing,
+                gettext_lazy(
+                    "Built only from posts the reader may read anyway; it gives "
+                    "no power over any post."
+                ),
+            ),
+            RowSpec(
+                "view_give_get",
+                gettext_lazy("See your own give-and-get page"),
+                Perm.VIEW_GIVE_GET,
+                _themself,
+                gettext_lazy("Private: nobody else, administrators included."),
+            ),
         ),
     ),
     SectionSpec(

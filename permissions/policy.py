@@ -91,6 +91,12 @@ class Perm(StrEnum):
     ASSIGN_MODERATOR = "assign_moderator"
     MANAGE_BRAND_REPS = "manage_brand_reps"
     SET_TRUST_LEVEL = "set_trust_level"
+    # --- insights: listening report and give-and-get (read-only pages) ---
+    # The brand's listening report: its verified representatives (their own
+    # brand only) and admins (any brand). Reading only; no power over a post.
+    VIEW_LISTENING_REPORT = "view_listening_report"
+    # A member's private give-and-get page: that member only.
+    VIEW_GIVE_GET = "view_give_get"
 
 
 @dataclass(frozen=True)
@@ -639,6 +645,31 @@ def _admin_only(actor: Actor, obj: Any) -> Decision:
     return deny(_("Only administrators can do that."))
 
 
+# --- insights ---------------------------------------------------------------------------
+
+
+def _view_listening_report(actor: Actor, brand: Any) -> Decision:
+    """*brand* is an accounts.Brand, or None for "the actor's own brand"."""
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor) and actor.brand_id is not None:
+        if brand is None or brand.pk == actor.brand_id:
+            return ALLOW
+        return NOT_FOUND  # another brand's report: not theirs to learn about
+    if is_admin(actor):
+        return ALLOW
+    return deny(_("Only the brand's representatives and administrators see this."))
+
+
+def _view_give_get(actor: Actor, member: User) -> Decision:
+    """Private to the member; everyone else (admins too) gets a 404."""
+    if not actor.is_authenticated or not actor.is_active:
+        return NOT_FOUND
+    if actor.pk != member.pk:
+        return NOT_FOUND
+    return ALLOW
+
+
 def _view_flaggers(actor: Actor, post: Post) -> Decision:
     return _moderate_post(actor, post)
 
@@ -972,6 +1003,9 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.ASSIGN_MODERATOR: _admin_only,
     Perm.MANAGE_BRAND_REPS: _admin_only,
     Perm.SET_TRUST_LEVEL: _admin_only,
+    # insights
+    Perm.VIEW_LISTENING_REPORT: _view_listening_report,
+    Perm.VIEW_GIVE_GET: _view_give_get,
 }
 
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "images",
     # Community health (issue 16): figures per month and category.
     "health",
+    # insights: the listening report and give-and-get
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +214,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "compute-health": {
         "task": "health.compute_health",
         "schedule": crontab(hour=2, minute=23),
+    },
+    # insights: each brand's representatives get the listening report weekly
+    "insights-weekly-reports": {
+        "task": "insights.send_weekly_reports",
+        "schedule": crontab(day_of_week=1, hour=8, minute=0),
     },
 }
 

@@ -52,6 +52,10 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (visitor, question.get_absolute_url()),
         # Community health (issue 16): SVG charts, tables, the filter form.
         (visitor, "/community/health/"),
+        # insights
+        (member, "/u/member/give-get/"),
+        (visitor, "/community/give-get/"),
+        (new_page(demo["rep"], color_scheme=scheme), "/brand/insights/"),
     ]
     found = {}
     for page, url in pages:

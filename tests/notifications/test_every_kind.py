@@ -23,6 +23,7 @@ from forum import actions
 from forum.models import CategoryKind, IdeaStatus
 from ideas import actions as ideas_actions
 from ideas.models import DecisionOwner
+from insights.actions import send_weekly_reports
 from moderation.actions.appeals import appeal_action, decide_appeal
 from moderation.actions.flags import decide_flags, flag_post, request_review
 from moderation.actions.posts import hide_post
@@ -313,6 +314,14 @@ def moderation_action(w: World) -> Expected:
     return {w.replier: NotificationKind.MODERATION}
 
 
+# insights
+def insights_weekly(w: World) -> Expected:
+    make_post(w.topic, make_user("helper"), body="Descale every two months.")
+    _start(w)
+    send_weekly_reports()
+    return {w.rep: NotificationKind.INSIGHTS_WEEKLY}
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -332,6 +341,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.APPEAL_CREATED: appeal_created,
     EventKind.APPEAL_DECIDED: appeal_decided,
     EventKind.MODERATION_ACTION: moderation_action,
+    EventKind.INSIGHTS_WEEKLY: insights_weekly,  # insights
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -401,6 +411,7 @@ KIND_PHRASES = {
     NotificationKind.REVIEW_CLEARED: "visible to everyone again",
     NotificationKind.IDEA_STATUS: "public status history",
     NotificationKind.IDEA_RESPONSE_DUE: "your response record is public",
+    NotificationKind.INSIGHTS_WEEKLY: "Members to thank",  # insights
 }
 
 

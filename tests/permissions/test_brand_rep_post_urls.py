@@ -284,6 +284,10 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
 
     urls = [url for url, _name, _status in walked]
     assert any("/edit/" in url for url in urls)
+    # insights: the listening report and give-and-get pages are read-only.
+    statuses = {name: status for _url, name, status in walked}
+    assert statuses["report"] == statuses["give_get"] == 405
+    assert statuses["community_give_get"] == 405
     assert len(urls) > 50  # the admin alone has dozens
 
 

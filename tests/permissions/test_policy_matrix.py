@@ -14,6 +14,7 @@ from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
     make_admin,
+    make_brand,
     make_brand_rep,
     make_category,
     make_moderator,
@@ -139,6 +140,9 @@ TABLE = {
     Perm.ASSIGN_MODERATOR: ("none", {"admin"}),
     Perm.MANAGE_BRAND_REPS: ("none", {"admin"}),
     Perm.SET_TRUST_LEVEL: ("none", {"admin"}),
+    # insights
+    Perm.VIEW_LISTENING_REPORT: ("none", REPS | {"admin"}),
+    Perm.VIEW_GIVE_GET: ("target", set()),  # someone else's page: nobody
 }
 
 
@@ -180,6 +184,21 @@ def test_accept_answer_is_for_the_asker_and_moderators(world):
 
     assert allowed == MODERATORS_HERE
     assert policy.can(asker, Perm.ACCEPT_ANSWER, answer) is True
+
+
+def test_everyone_signed_in_sees_their_own_give_get_page_only(world):
+    allowed = _allowed(world, Perm.VIEW_GIVE_GET, lambda kind, actor: actor)
+
+    assert allowed == SIGNED_IN
+
+
+def test_a_representative_reads_only_their_own_brands_report(world):
+    rep = world["actors"]["brand_rep"]
+    other = make_brand("Other brand")
+
+    assert policy.can(rep, Perm.VIEW_LISTENING_REPORT, rep.brand) is True
+    assert policy.check(rep, Perm.VIEW_LISTENING_REPORT, other).conceal is True
+    assert policy.can(world["actors"]["admin"], Perm.VIEW_LISTENING_REPORT, other)
 
 
 def test_every_perm_is_in_the_table_or_tested_elsewhere():

@@ -28,6 +28,7 @@ from health import compute as health_compute  # community health (issue 16)
 from ideas import actions as ideas_actions
 from ideas.models import Idea, IdeaDecision, IdeaVote
 from images.actions import store_copy
+from insights.actions import send_weekly_reports
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
@@ -141,6 +142,11 @@ class Command(BaseCommand):
             self._create_topic(topic_data, people, categories, now)
         self._brand_activity(people, brand)
         self._idea_activity(people, brand, categories, now)
+        # insights: recurring questions and recent peer help, then this week's
+        # listening report (in-app for the demo representatives; no email)
+        for topic_data in demo_content.INSIGHTS_TOPICS:
+            self._create_topic(topic_data, people, categories, now)
+        send_weekly_reports(now)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
