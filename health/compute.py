@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.utils import timezone
 
 from forum.models import Category, CategoryKind
 from health.models import HealthMonth
+from ideas.models import FINAL_STATUSES, Idea, IdeaDecision
 from permissions import policy
 
 HOUR = 3600
@@ -50,6 +52,14 @@ def _secs(start: str, end: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS BIGINT)"
     return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
+
+
+def _plus_days(column: str, days: int) -> str:
+    """*column* plus *days* whole days of 86,400 seconds (no calendar or
+    daylight-saving arithmetic)."""
+    if connection.vendor == "postgresql":
+        return f"({column} + INTERVAL '{int(days) * 86400} seconds')"
+    return f"datetime({column}, '+{int(days)} days')"
 
 
 def _visible_post(alias: str) -> str:
@@ -349,6 +359,56 @@ def q_escalations(ctx: Context, cat: str) -> tuple[str, list[Any], list[str]]:
     return sql, [], ["escalations", "escalations_resolved"]
 
 
+def q_idea_responses(ctx: Context, cat: str) -> tuple[str, list[Any], list[str]]:
+    """Ideas on public topics whose response deadline (IDEAS_RESPONSE_DAYS
+    after their community votes reached IDEAS_RESPONSE_VOTES) fell in this
+    month and has passed: answered in time by a decision, answered late,
+    still unanswered, and the median time to the first response. The clock
+    is ideas.queries.clock's: a response is a decision made at or after the
+    threshold; an idea already in a final status then was never due."""
+    days = int(settings.IDEAS_RESPONSE_DAYS)
+    final = ", ".join(sorted(f"'{status.value}'" for status in FINAL_STATUSES))
+    idea = Idea._meta.db_table
+    decision = IdeaDecision._meta.db_table
+    cutoff = ctx.stamp(ctx.now - dt.timedelta(days=days))
+    select = f"""WITH
+        fr AS (SELECT x.topic_id, MIN(x.created_at) AS at
+               FROM {decision} x JOIN {idea} i ON i.topic_id = x.topic_id
+               WHERE i.threshold_reached_at IS NOT NULL
+                 AND x.created_at >= i.threshold_reached_at
+               GROUP BY x.topic_id),
+        due AS (SELECT {_month(_plus_days("i.threshold_reached_at", days))} AS month,
+                       {cat} AS cat,
+                       CASE WHEN fr.at IS NULL THEN NULL
+                            ELSE {_secs("i.threshold_reached_at", "fr.at")} END AS s
+                FROM {idea} i JOIN forum_topic t ON t.id = i.topic_id
+                LEFT JOIN fr ON fr.topic_id = i.topic_id
+                WHERE {ctx.topic_ok("t")}
+                  AND i.threshold_reached_at IS NOT NULL
+                  AND i.threshold_reached_at <= %s
+                  AND (fr.at IS NOT NULL OR t.idea_status NOT IN ({final}))),
+        r AS (SELECT month, cat, s,
+                     ROW_NUMBER() OVER (PARTITION BY month, cat, s IS NULL
+                                        ORDER BY s) AS rn,
+                     COUNT(s) OVER (PARTITION BY month, cat) AS n
+              FROM due)
+        SELECT month, cat, COUNT(*),
+               SUM(CASE WHEN s <= {days * 86400} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s > {days * 86400} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s IS NULL THEN 1 ELSE 0 END),
+               MAX(CASE WHEN s IS NOT NULL AND rn = (n * 50 + 99) / 100
+                        THEN s END)
+        FROM r GROUP BY month, cat"""
+    columns = [
+        "ideas_due",
+        "ideas_in_time",
+        "ideas_late",
+        "ideas_unanswered",
+        "idea_response_median_s",
+    ]
+    return select, [cutoff], columns
+
+
 QUERIES: list[Callable[[Context, str], tuple[str, list[Any], list[str]]]] = [
     q_topics,
     q_peer_time,
@@ -357,6 +417,7 @@ QUERIES: list[Callable[[Context, str], tuple[str, list[Any], list[str]]]] = [
     q_newcomers,
     q_brand_requests,
     q_escalations,
+    q_idea_responses,
 ]
 # The site-wide "category" is 0 written as an expression over a column: a bare
 # integer in GROUP BY would mean "the first output column".

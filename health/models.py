@@ -62,6 +62,15 @@ class HealthMonth(models.Model):
     brand_answer_median_s = models.PositiveIntegerField(null=True, blank=True)
     escalations = models.PositiveIntegerField(default=0)
     escalations_resolved = models.PositiveIntegerField(default=0)
+    # Ideas whose response deadline fell in this month and has passed (the
+    # month of the deadline, not of the votes): answered by a decision in
+    # time, late, not yet; the median time from the threshold to the first
+    # decision, over those answered.
+    ideas_due = models.PositiveIntegerField(default=0)
+    ideas_in_time = models.PositiveIntegerField(default=0)
+    ideas_late = models.PositiveIntegerField(default=0)
+    ideas_unanswered = models.PositiveIntegerField(default=0)
+    idea_response_median_s = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["month"]

@@ -56,6 +56,10 @@ def _hours(seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
+def _days(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 86400, 1)
+
+
 def _ratio(part: int, whole: int) -> float | None:
     return None if not whole else round(part / whole, 2)
 
@@ -65,7 +69,7 @@ class Column:
     key: str
     label: str
     value: Callable[[HealthMonth], Value]
-    unit: str = ""  # "%", "h" or "" (a count or a ratio)
+    unit: str = ""  # "%", "h", "d" or "" (a count or a ratio)
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,31 @@ TABLES: list[TableSpec] = [
             "Ask-the-brand requests and escalations made in the month; an escalation is resolved when its topic has been solved."
         ),
     ),
+    TableSpec(
+        "idea-responses",
+        _("The brand's side: responses to ideas"),
+        [
+            _c("due", _("Ideas due a response"), lambda r: r.ideas_due),
+            _c("in_time", _("Answered in time"), lambda r: r.ideas_in_time),
+            _c("late", _("Answered late"), lambda r: r.ideas_late),
+            _c("unanswered", _("Not answered yet"), lambda r: r.ideas_unanswered),
+            _c(
+                "in_time_share",
+                _("Share answered in time"),
+                lambda r: _share(r.ideas_in_time, r.ideas_due),
+                "%",
+            ),
+            _c(
+                "median_days",
+                _("Median days to the first response"),
+                lambda r: _days(r.idea_response_median_s),
+                "d",
+            ),
+        ],
+        _(
+            "Ideas whose response deadline fell in the month and has passed: the deadline is a set number of days after the idea's community votes reached the response threshold, and a response is a decision owner's public decision made since."
+        ),
+    ),
 ]
 TABLE_KEYS = {spec.key: spec for spec in TABLES}
 
@@ -382,6 +411,8 @@ def _format(value: Value, unit: str) -> str:
         return f"{value:g} %"
     if unit == "h":
         return f"{value:g} h"
+    if unit == "d":
+        return f"{value:g} d"
     return f"{value:g}"
 
 

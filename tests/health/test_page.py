@@ -57,6 +57,10 @@ def _rows(category, n_months: int) -> None:
             newcomers=4,
             newcomers_welcomed=3,
             newcomers_returned=1,
+            ideas_due=4,
+            ideas_in_time=3,
+            ideas_late=1,
+            idea_response_median_s=6 * 86400,
         )
 
 
@@ -112,6 +116,9 @@ def test_page_shows_the_figures_with_charts_and_tables(client):
     # 3 of 4 accepted answers by members: 75 %, in the summary and the table.
     assert "75 %" in html
     assert "1.5 h" in html  # median 5,400 s
+    # Ideas: 3 of 4 answered in time, a median of 6 days to the response.
+    ideas = html[html.index('data-table="idea-responses"') :]
+    assert "75 %" in ideas and "6 d" in ideas
     assert " style=" not in html and "<style" not in html  # the CSP
     assert "like" not in html.lower().replace("likes, followers", "")
 
@@ -184,5 +191,10 @@ def test_footer_links_to_the_page(client):
 def test_seed_demo_computes_the_demo_communitys_health(client):
     call_command("seed_demo", verbosity=0)
     assert HealthMonth.objects.filter(category=None, questions__gt=0).exists()
+    # The demo's ideas: the maintenance kit, answered within its 30 days, and
+    # the flow-control paddle kit, overdue with no response.
+    ideas = HealthMonth.objects.filter(category=None, ideas_due__gt=0)
+    assert sum(r.ideas_in_time for r in ideas) == 1
+    assert sum(r.ideas_unanswered for r in ideas) == 1
     html = client.get(URL).content.decode()
     assert "No figures yet" not in html.split("data-summary=")[1]
