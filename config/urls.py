@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
     path("", include("images.urls")),
+    # Polls on topics.
+    path("", include("polls.urls")),
 ]
 
 if settings.SERVE_MEDIA:

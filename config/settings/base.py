@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "notifications",
     "permissions",
     "images",
+    # Polls on topics (issue 15, concept feedback).
+    "polls",
 ]
 
 MIDDLEWARE = [
