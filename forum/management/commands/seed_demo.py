@@ -28,6 +28,7 @@ from images.actions import store_copy
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
+from polls import actions as poll_actions
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -133,6 +134,7 @@ class Command(BaseCommand):
         for topic_data in demo_content.TOPICS:
             self._create_topic(topic_data, people, categories, now)
         self._brand_activity(people, brand)
+        self._polls(people, categories)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
@@ -163,6 +165,39 @@ class Command(BaseCommand):
                 criticism,
                 note="Our service team will check the alignment and replace the carrier if needed.",
             )
+
+    def _polls(self, people: dict[str, User], categories: dict[str, Category]) -> None:
+        """Polls app: categories that allow polls, a concept poll from the
+        brand in an ideas category and a member's poll, with votes."""
+        Category.objects.filter(slug__in=demo_content.POLL_CATEGORIES).update(
+            allow_polls=True
+        )
+        for data in demo_content.POLLS:
+            category = Category.objects.select_related("parent").get(
+                slug=data["category"]
+            )
+            topic = poll_actions.start_topic_with_poll(
+                people[data["author"]],
+                category,
+                title=data["title"],
+                body=data["body"],
+                poll=poll_actions.clean_poll(
+                    question=data["question"],
+                    options=data["options"],
+                    kind=data["kind"],
+                    max_choices=data["max_choices"],
+                    closes_at=timezone.now() + timedelta(days=data["closes_in_days"]),
+                    show_results=data["show_results"],
+                ),
+            )
+            poll = topic.poll
+            options = list(poll.options.order_by("position"))
+            for username, chosen in data["votes"].items():
+                poll_actions.vote(
+                    people[username], poll, [options[i].pk for i in chosen]
+                )
+            for username, body in data["replies"]:
+                actions.reply_to_topic(people[username], topic, body=body)
 
     def _create_person(
         self, person: dict[str, Any], brand: Brand, now: Any, index: int
