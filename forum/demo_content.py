@@ -2863,7 +2863,7 @@ Confirmed, that's how I merged mine: group by `session_id` and sum the durations
 # --- Polls (polls app) ------------------------------------------------------------------
 # Categories where members may add a poll to a new topic.
 POLL_CATEGORIES = ["grinders", "setups", "off-topic", "site-feedback"]
-POLLS = [
+POLLS: list[dict[str, Any]] = [
     {
         # A concept from the brand, asked in an ideas category.
         "author": "rep",
