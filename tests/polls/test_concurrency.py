@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,7 +68,7 @@ def test_one_members_simultaneous_votes_leave_exactly_one_choice():
     member = make_user("racer")
     options = list(poll.options.values_list("pk", flat=True))
 
-    results = _race([lambda o=o: vote(member, poll, [o]) for o in options * 2])
+    results = _race([partial(vote, member, poll, [o]) for o in options * 2])
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert PollVote.objects.filter(poll=poll, voter=member).count() == 1
@@ -78,7 +79,7 @@ def test_many_members_voting_at_once_are_all_counted():
     members = [make_user(f"voter{i}") for i in range(12)]
     a, b, _c, _d = poll.options.values_list("pk", flat=True)
 
-    results = _race([lambda m=m: vote(m, poll, [a, b]) for m in members])
+    results = _race([partial(vote, m, poll, [a, b]) for m in members])
 
     assert not [r for r in results if isinstance(r, Exception)], results
     view = poll_view(members[0], poll.topic)
@@ -93,8 +94,8 @@ def test_no_vote_lands_after_a_close_that_won_the_race():
     members = [make_user(f"late{i}") for i in range(8)]
     first = poll.options.values_list("pk", flat=True)[0]
 
-    calls: list[Callable[[], object]] = [lambda: close_poll(author, poll)]
-    calls += [lambda m=m: vote(m, poll, [first]) for m in members]
+    calls: list[Callable[[], object]] = [partial(close_poll, author, poll)]
+    calls += [partial(vote, m, poll, [first]) for m in members]
     results = _race(calls)
 
     assert not isinstance(results[0], Exception), results[0]
