@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -71,6 +71,12 @@ def poll_vote_view(request: AuthedHttpRequest, poll_id: int) -> HttpResponse:
         actions.vote(request.user, poll, _choices(request))
     except ValidationError as exc:
         return _answer(request, poll, error=" ".join(exc.messages))
+    except PermissionDenied as exc:
+        if not request.htmx:
+            raise
+        # In place, the refusal (say, the poll closed meanwhile) replaces the
+        # poll with its current state and the reason; htmx swaps no 403.
+        return _answer(request, poll, error=str(exc))
     return _answer(request, poll, notice=_("Your vote was recorded."))
 
 

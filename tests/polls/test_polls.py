@@ -567,3 +567,24 @@ def _queries(client: Client, topic: Topic) -> list[dict[str, str]]:
     with CaptureQueriesContext(connection) as queries:
         client.get(topic.get_absolute_url())
     return list(queries.captured_queries)
+
+
+def test_a_vote_refused_in_place_shows_why_and_the_current_poll(open_category):
+    topic = _poll_topic(open_category, make_user("author"))
+    poll = topic.poll
+    client = _client(make_user("alice"))
+    page = client.get(topic.get_absolute_url())  # the form was on the page …
+    assert b"Your vote" in page.content
+    Poll.objects.filter(pk=poll.pk).update(closed_at=timezone.now())  # … then it closed
+
+    response = client.post(
+        reverse("polls:poll_vote", args=[poll.pk]),
+        {"option": poll.options.first().pk},
+        HTTP_HX_REQUEST="true",
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This poll is closed." in body
+    assert "0 votes (0%)" in body
+    assert not PollVote.objects.exists()
