@@ -2883,6 +2883,7 @@ Nothing is decided, and this is not a launch: we want to know which parts matter
         "kind": "multiple",
         "max_choices": 3,
         "closes_in_days": 21,
+        "days_ago": 2,
         "show_results": "after_vote",
         "votes": {
             "member": [0, 1],
@@ -2917,6 +2918,7 @@ Nothing is decided, and this is not a launch: we want to know which parts matter
         "kind": "single",
         "max_choices": None,
         "closes_in_days": 7,
+        "days_ago": 3,
         "show_results": "at_close",
         "votes": {
             "member": [1],

@@ -196,8 +196,12 @@ class Command(BaseCommand):
                 poll_actions.vote(
                     people[username], poll, [options[i].pk for i in chosen]
                 )
-            for username, body in data["replies"]:
-                actions.reply_to_topic(people[username], topic, body=body)
+            started = timezone.now() - timedelta(days=data["days_ago"])
+            stamps: dict[int, Any] = {1: started}
+            for hours, (username, body) in enumerate(data["replies"], start=1):
+                post = actions.reply_to_topic(people[username], topic, body=body)
+                stamps[post.number] = started + timedelta(hours=5 * hours)
+            self._backdate(topic, stamps, pinned=False)
 
     def _create_person(
         self, person: dict[str, Any], brand: Brand, now: Any, index: int
