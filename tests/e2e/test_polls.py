@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from polls.models import PollVote
-from tests.e2e.conftest import AXE_JS
+from tests.e2e.conftest import AXE_JS, SCREENSHOTS
 from tests.e2e.support import topic
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,6 @@ def test_vote_in_place_with_javascript_then_change_it(demo, new_page):
     assert "10 members voted." in text
     assert "%" in text and "Your choice" in text
     assert page.locator("#poll meter").count() == 5
-
     page.locator("#poll").get_by_label("Bellows hopper").uncheck()
     page.locator("#poll").get_by_role("button", name="Change my vote").click()
     page.locator("#poll").get_by_text("Your vote was recorded.").wait_for()
@@ -54,6 +53,15 @@ def test_vote_in_place_with_javascript_then_change_it(demo, new_page):
     assert list(chosen) == ["Magnetic catch cup"]
     if AXE_JS.exists():
         assert _serious_violations(page) == []
+    # For the README: the concept label and the poll, as the voter sees it.
+    fresh = new_page(voter)
+    fresh.goto(concept.get_absolute_url())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    fresh.screenshot(
+        path=str(SCREENSHOTS / "poll-concept-desktop-light.png"),
+        full_page=True,
+        animations="disabled",
+    )
 
 
 def test_vote_without_javascript_is_a_plain_post_and_redirect(demo, new_page):
