@@ -50,3 +50,7 @@ class PollAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # A poll goes with its topic (moderation), never on its own.
+        return False

@@ -413,11 +413,20 @@ def test_voter_names_are_never_shown(open_category):
     ]
     for viewer in (None, author, admin, mod, rep, voters[1]):
         client = Client() if viewer is None else _client(viewer)
-        for url in urls:
-            body = client.get(url).content.decode()
+        responses = [client.get(url) for url in urls]
+        # The in-place answer to a vote (refused here: the poll is closed).
+        responses.append(
+            client.post(
+                reverse("polls:poll_vote", args=[poll.pk]),
+                {"option": poll.options.first().pk},
+                HTTP_HX_REQUEST="true",
+            )
+        )
+        for response in responses:
+            body = response.content.decode()
             for voter in voters:
                 if voter != viewer:
-                    assert voter.username not in body, (viewer, url)
+                    assert voter.username not in body, (viewer, response)
 
 
 # --- closing and editing ----------------------------------------------------------------
@@ -489,6 +498,13 @@ def test_edit_after_votes_is_refused_with_a_clear_message(open_category):
         "Blue",
     ]
     assert _client(make_user("bob")).get(url).status_code == 403
+    rep = _client(make_brand_rep("marco"))
+    assert rep.get(url).status_code == 403
+    assert (
+        rep.post(url, {"question": "Brand edit", "options": "A\nB"}).status_code == 403
+    )
+    topic.poll.refresh_from_db()
+    assert topic.poll.question == "Which one?"
 
 
 def test_invalid_edit_keeps_the_text(open_category):
