@@ -47,14 +47,20 @@ def _choices(request: AuthedHttpRequest) -> list[int]:
 
 
 def _answer(
-    request: AuthedHttpRequest, poll: Poll, *, error: str = "", notice: str = ""
+    request: AuthedHttpRequest,
+    poll: Poll,
+    *,
+    error: str = "",
+    notice: str = "",
+    kept: list[int] | None = None,
 ) -> HttpResponse:
     if request.htmx:
-        context = {
-            "pollv": queries.poll_view(request.user, poll.topic),
-            "poll_error": error,
-            "poll_notice": notice,
-        }
+        pollv = queries.poll_view(request.user, poll.topic)
+        if pollv is not None and kept is not None:
+            # A refused choice stays ticked, to correct rather than redo.
+            for option in pollv.options:
+                option.chosen = option.pk in kept
+        context = {"pollv": pollv, "poll_error": error, "poll_notice": notice}
         return render(request, FRAGMENT, context)
     if error:
         messages.error(request, error)
@@ -67,10 +73,11 @@ def _answer(
 @require_POST
 def poll_vote_view(request: AuthedHttpRequest, poll_id: int) -> HttpResponse:
     poll = _poll_or_404(request, poll_id)
+    chosen = _choices(request)
     try:
-        actions.vote(request.user, poll, _choices(request))
+        actions.vote(request.user, poll, chosen)
     except ValidationError as exc:
-        return _answer(request, poll, error=" ".join(exc.messages))
+        return _answer(request, poll, error=" ".join(exc.messages), kept=chosen)
     except PermissionDenied as exc:
         if not request.htmx:
             raise

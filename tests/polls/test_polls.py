@@ -604,3 +604,19 @@ def test_a_vote_refused_in_place_shows_why_and_the_current_poll(open_category):
     assert "This poll is closed." in body
     assert "0 votes (0%)" in body
     assert not PollVote.objects.exists()
+
+
+def test_a_refused_choice_stays_ticked_in_place(open_category):
+    topic = _poll_topic(open_category, make_user("author"))
+    red, green, _blue = topic.poll.options.all()
+
+    response = _client(make_user("alice")).post(
+        reverse("polls:poll_vote", args=[topic.poll.pk]),
+        {"option": [red.pk, green.pk]},
+        HTTP_HX_REQUEST="true",
+    )
+
+    body = response.content.decode()
+    assert "Choose one option." in body
+    assert f'value="{red.pk}" id="poll-option-{red.pk}" checked' in body
+    assert f'value="{green.pk}" id="poll-option-{green.pk}" checked' in body
