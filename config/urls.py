@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("health.urls")),
     # insights: the listening report and give-and-get
     path("", include("insights.urls")),
+    # Polls on topics.
+    path("", include("polls.urls")),
 ]
 
 if settings.SERVE_MEDIA:

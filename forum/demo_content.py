@@ -3016,3 +3016,82 @@ INSIGHTS_TOPICS: list[dict[str, Any]] = [
         "accepted": None,
     },
 ]
+
+
+# --- Polls (polls app) ------------------------------------------------------------------
+# Categories where members may add a poll to a new topic.
+POLL_CATEGORIES = ["grinders", "setups", "off-topic", "site-feedback"]
+POLLS: list[dict[str, Any]] = [
+    {
+        # A concept from the brand, asked in an ideas category.
+        "author": "rep",
+        "category": "product-ideas",
+        "title": "Concept: a Macina Mini with a single-dose hopper. Would you use it?",
+        "body": """We're sketching a **single-dose** version of the Macina Mini: a small bellows hopper instead of the bean hopper, a steeper chute, and a magnetic catch cup.
+
+Nothing is decided, and this is not a launch: we want to know which parts matter to you before anyone builds a prototype. Vote for everything you'd actually use, and tell us in replies what we're missing.""",
+        "question": "Which parts of the concept would you use? (up to 3)",
+        "options": [
+            "Bellows hopper",
+            "Steeper chute for lower retention",
+            "Magnetic catch cup",
+            "RDT spray bottle in the box",
+            "None of it: keep the current hopper",
+        ],
+        "kind": "multiple",
+        "max_choices": 3,
+        "closes_in_days": 21,
+        "days_ago": 2,
+        "show_results": "after_vote",
+        "votes": {
+            "member": [0, 1],
+            "hollis_cafe": [1, 2],
+            "pidbodger": [0, 1, 3],
+            "grumpyportafilter": [4],
+            "oldcrema": [1],
+            "lena_b": [0, 2],
+            "ana_souza": [1, 2, 3],
+            "refractometer_rob": [1],
+            "mika_roasts": [0, 1],
+        },
+        "replies": [
+            (
+                "grumpyportafilter",
+                "Bellows are fine, but please don't drop the regular hopper. Not everyone single doses.",
+            ),
+            (
+                "refractometer_rob",
+                "The chute is the only part that changes the cup. I'd measure retention before and after.",
+            ),
+        ],
+    },
+    {
+        # A member's poll in a discussion category, results at close.
+        "author": "hollis_cafe",
+        "category": "grinders",
+        "title": "Poll: what burr size is your home grinder?",
+        "body": "Curious how many of us went big on burrs. Vote first, then argue in the replies :)",
+        "question": "Burr size of the grinder you use most?",
+        "options": ["Under 50 mm", "54 to 58 mm", "63 to 64 mm", "71 mm or larger"],
+        "kind": "single",
+        "max_choices": None,
+        "closes_in_days": 7,
+        "days_ago": 3,
+        "show_results": "at_close",
+        "votes": {
+            "member": [1],
+            "pidbodger": [1],
+            "newbean": [1],
+            "oldcrema": [0],
+            "latte_lucia": [2],
+            "dadbrews": [1],
+            "mika_roasts": [3],
+        },
+        "replies": [
+            (
+                "oldcrema",
+                "64 mm flats here, and I still blame the beans before the burrs.",
+            ),
+        ],
+    },
+]

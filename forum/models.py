@@ -50,6 +50,14 @@ class Category(models.Model):
         related_name="categories",
     )
     min_trust_level = models.PositiveSmallIntegerField(default=0)
+    # Polls (polls app): members may add a poll to the topics they start here.
+    allow_polls = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Members may add a poll to a new topic. Moderators may anywhere; "
+            "brand representatives ask concept polls in ideas categories."
+        ),
+    )
 
     # Denormalized for the home page; maintained by forum.actions.
     topic_count = models.PositiveIntegerField(default=0)
@@ -172,6 +180,17 @@ class Topic(models.Model):
     )
     idea_status = models.CharField(
         max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.NONE, blank=True
+    )
+
+    # Polls (polls app): the topic carries a poll (read only then), and a
+    # brand representative's poll makes it a concept asked by that brand.
+    has_poll = models.BooleanField(default=False)
+    concept_brand = models.ForeignKey(
+        "accounts.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     # Q&A

@@ -35,6 +35,7 @@ def topic_list(actor: Actor, topics: QuerySet[Topic] | None = None) -> QuerySet[
     return (
         policy.visible_topics(actor, topics)
         .select_related("category", "category__parent")
+        .select_related("concept_brand")  # polls: "Concept from <brand>"
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
         .order_by("-is_pinned", "-last_posted_at", "-pk")
     )

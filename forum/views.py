@@ -45,6 +45,9 @@ from ideas import queries as ideas_queries
 from notifications.models import CategoryWatch
 from permissions import policy
 from permissions.policy import Perm
+from polls import actions as poll_actions
+from polls import queries as poll_queries
+from polls.forms import NewTopicPollForm, add_poll_errors
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -301,6 +304,8 @@ def _render_topic(
             "idea_panel": ideas_queries.panel(request.user, topic)
             if topic.category.kind == CategoryKind.IDEAS
             else None,
+            # Polls: the topic's poll as this reader sees it (None without one).
+            "pollv": poll_queries.poll_view(request.user, topic),
         },
         status=status,
     )
@@ -343,24 +348,47 @@ def topic_start_view(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
     policy.require(request.user, Perm.START_TOPIC, category)
     form = TopicForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # Polls: the poll block, where the policy lets this member start one.
+    poll_form = (
+        NewTopicPollForm(request.POST or None)
+        if policy.can(request.user, Perm.START_POLL, category)
+        else None
+    )
+    poll_valid = poll_form is None or poll_form.is_valid()
+    if request.method == "POST" and form.is_valid() and poll_valid:
         try:
-            topic = actions.create_topic(
-                request.user,
-                category,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                tags=form.cleaned_data["tags"],
-            )
+            if poll_form is not None and poll_form.wants_poll():
+                topic = poll_actions.start_topic_with_poll(
+                    request.user,
+                    category,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    tags=form.cleaned_data["tags"],
+                    poll=poll_form.spec,
+                )
+            else:
+                topic = actions.create_topic(
+                    request.user,
+                    category,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    tags=form.cleaned_data["tags"],
+                )
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            others = add_poll_errors(poll_form, exc) if poll_form else exc.error_list
+            add_action_errors(form, ValidationError(others))
         else:
             return redirect(topic.get_absolute_url())
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "forum/topic_start/index.html",
-        {"category": category, "form": form, "tags": Tag.objects.all()},
+        {
+            "category": category,
+            "form": form,
+            "tags": Tag.objects.all(),
+            "poll_form": poll_form,
+        },
         status=status,
     )
 

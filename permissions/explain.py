@@ -30,6 +30,7 @@ from forum.models import Category, CategoryKind, Escalation, Post, Topic
 from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAssignment
 from permissions import policy
 from permissions.policy import Actor, Perm
+from polls.models import Poll
 
 # --- The synthetic community the matrix is evaluated on ---------------------------------
 
@@ -279,6 +280,10 @@ def _idea(world: World, actor: Actor) -> Topic:
     return world.new_topic(world.ideas)
 
 
+def _idea_category(world: World, actor: Actor) -> Category:
+    return world.ideas
+
+
 def _sanction_target(world: World, actor: Actor) -> User:
     return world.sanction_target
 
@@ -311,6 +316,20 @@ def _action_on_actor(world: World, actor: Actor) -> ModerationAction:
 def _appeal_of_third_person(world: World, actor: Actor) -> Appeal:
     action = _action_on_actor(world, world.third_person)
     return Appeal(action=action, appellant=world.third_person, statement="")
+
+
+def _polls_category(world: World, actor: Actor) -> Category:
+    """The discussion category, with polls allowed (polls app)."""
+    return Category(
+        pk=CATEGORY_PK, name=world.category.name, slug="discussion", allow_polls=True
+    )
+
+
+def _others_poll(world: World, actor: Actor) -> Poll:
+    """An open poll on someone else's topic (polls app)."""
+    poll = Poll(topic=world.topic, question=_("An example poll"))
+    poll.author = world.third_person
+    return poll
 
 
 def _nothing(world: World, actor: Actor) -> None:
@@ -660,6 +679,56 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.VIEW_GIVE_GET,
                 _themself,
                 gettext_lazy("Private: nobody else, administrators included."),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "polls",
+        gettext_lazy("Polls and concept feedback"),
+        (
+            RowSpec(
+                "start_poll",
+                gettext_lazy(
+                    "Add a poll to a new topic, where the category allows polls"
+                ),
+                Perm.START_POLL,
+                _polls_category,
+                gettext_lazy(
+                    "Moderators may in any category they moderate. Brand "
+                    "representatives ask concept polls in ideas categories only."
+                ),
+            ),
+            RowSpec(
+                "start_concept_poll",
+                gettext_lazy("Ask the community a concept poll in an ideas category"),
+                Perm.START_POLL,
+                _idea_category,
+                gettext_lazy(
+                    "A representative's poll is labelled “Concept from” their brand."
+                ),
+            ),
+            RowSpec(
+                "vote_poll",
+                gettext_lazy("Vote in a poll, and change the vote until it closes"),
+                Perm.VOTE_POLL,
+                _others_poll,
+                gettext_lazy("Votes are anonymous: nobody sees who voted for what."),
+            ),
+            RowSpec(
+                "close_poll",
+                gettext_lazy("Close someone else's poll early"),
+                Perm.CLOSE_POLL,
+                _others_poll,
+                gettext_lazy("The poll's author may close their own."),
+            ),
+            RowSpec(
+                "edit_poll",
+                gettext_lazy("Edit someone else's poll"),
+                Perm.EDIT_POLL,
+                _others_poll,
+                gettext_lazy(
+                    "The author may edit their own. Nobody may once a vote is cast."
+                ),
             ),
         ),
     ),

@@ -29,6 +29,7 @@ from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Post, Topic
 from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
+from polls.models import Poll
 
 Actor: TypeAlias = User | AnonymousUser
 
@@ -86,6 +87,12 @@ class Perm(StrEnum):
     VOTE_IDEA = "vote_idea"
     SET_IDEA_STATUS = "set_idea_status"
     NAME_DECISION_OWNER = "name_decision_owner"
+    # Polls on topics (polls app): starting one with a new topic (asked of
+    # the category), voting, closing early and editing (asked of the poll).
+    START_POLL = "start_poll"
+    VOTE_POLL = "vote_poll"
+    CLOSE_POLL = "close_poll"
+    EDIT_POLL = "edit_poll"
     # Administration.
     ACCESS_ADMIN = "access_admin"
     ASSIGN_MODERATOR = "assign_moderator"
@@ -807,6 +814,111 @@ def _review_flags(actor: Actor, post: Post) -> Decision:
     return _moderate_post(actor, post)
 
 
+# --- Polls (polls app) -----------------------------------------------------------------
+
+
+def _start_poll(actor: Actor, category: Category) -> Decision:
+    """Members where the category allows polls; moderators anywhere they
+    moderate; a verified brand representative in ideas categories only (the
+    poll makes the topic a concept asked by their brand)."""
+    decision = _start_topic(actor, category)
+    if not decision:
+        return decision
+    if moderates(actor, category):
+        return ALLOW
+    if is_brand_rep(actor):
+        if actor.brand_id is None:
+            return deny(
+                _("Representatives not yet verified for a brand can't ask polls.")
+            )
+        if category.kind == CategoryKind.IDEAS:
+            return ALLOW
+        return deny(
+            _("Brand representatives ask concept polls in ideas categories only.")
+        )
+    if category.allow_polls:
+        return ALLOW
+    return deny(_("Polls are not enabled in this category."))
+
+
+def _poll_topic_open(poll: Poll) -> Decision | None:
+    topic = poll.topic
+    if topic.deleted_at is not None or topic.merged_into_id is not None:
+        return deny(_("This topic is gone; its poll is closed."))
+    if topic.is_locked:
+        return deny(_("This topic is locked; its poll is frozen."))
+    return None
+
+
+def _vote_poll(actor: Actor, poll: Poll) -> Decision:
+    if not _view_topic(actor, poll.topic):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in to vote."))
+    if actor.is_banned:
+        return deny(_("Your account is suspended."))
+    if is_brand_rep(actor):
+        return deny(
+            _(
+                "Brand representatives don't vote in polls: the results are the community's."
+            )
+        )
+    if (denial := _poll_topic_open(poll)) is not None:
+        return denial
+    if poll.is_closed():
+        return deny(_("This poll is closed."))
+    return ALLOW
+
+
+def _author_or_moderator_of_poll(actor: Actor, poll: Poll, what: str) -> Decision:
+    if not _view_topic(actor, poll.topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not (
+        moderates(actor, poll.topic.category)
+        or (poll.author_id is not None and poll.author_id == actor.pk)
+    ):
+        return deny(what)
+    if (denial := _poll_topic_open(poll)) is not None:
+        return denial
+    if poll.is_closed():
+        return deny(_("This poll is closed."))
+    return ALLOW
+
+
+def _close_poll(actor: Actor, poll: Poll) -> Decision:
+    return _author_or_moderator_of_poll(
+        actor, poll, _("Only the poll's author or a moderator can close it.")
+    )
+
+
+def _edit_poll(actor: Actor, poll: Poll) -> Decision:
+    # Whether votes exist is checked by polls.actions.edit_poll under the
+    # poll's row lock: a policy answer could be stale by the time it writes.
+    return _author_or_moderator_of_poll(
+        actor, poll, _("Only the poll's author or a moderator can edit it.")
+    )
+
+
+def may_see_poll_results(actor: Actor, poll: Poll, *, has_voted: bool) -> bool:
+    """Counts are shown to everyone once the poll is closed; before that, to
+    a member who voted (when the poll shows results after voting), and to
+    whoever asked: the poll's author and, for a concept, its brand's
+    representatives. Nobody else, moderators and admins included."""
+    if poll.is_closed():
+        return True
+    if poll.author_id is not None and poll.author_id == actor.pk:
+        return True
+    if (
+        is_brand_rep(actor)
+        and poll.topic.concept_brand_id is not None
+        and actor.brand_id == poll.topic.concept_brand_id
+    ):
+        return True
+    return has_voted and poll.show_results == Poll.ShowResults.AFTER_VOTE
+
+
 # --- Querysets that agree with the rules ----------------------------------------------
 
 
@@ -999,6 +1111,10 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VOTE_IDEA: _vote_idea,
     Perm.SET_IDEA_STATUS: _set_idea_status,
     Perm.NAME_DECISION_OWNER: _admin_only,
+    Perm.START_POLL: _start_poll,
+    Perm.VOTE_POLL: _vote_poll,
+    Perm.CLOSE_POLL: _close_poll,
+    Perm.EDIT_POLL: _edit_poll,
     Perm.ACCESS_ADMIN: _admin_only,
     Perm.ASSIGN_MODERATOR: _admin_only,
     Perm.MANAGE_BRAND_REPS: _admin_only,

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "health",
     # insights: the listening report and give-and-get
     "insights",
+    # Polls on topics (issue 15, concept feedback).
+    "polls",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ ACTION_MODULES = sorted(
         ROOT / "images" / "actions.py",
         ROOT / "ideas" / "actions.py",
         ROOT / "insights" / "actions.py",
+        ROOT / "polls" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -65,6 +66,8 @@ ALLOWLIST: dict[str, str] = {
     "forum.actions.snapshot_role": "computes the role label a post records",
     "forum.actions.clean_bookmark_note": "validates a bookmark note",
     "forum.actions.max_post_length": "reads a setting",
+    "polls.actions.parse_options": "splits a poll's options text into lines",
+    "polls.actions.clean_poll": "validates a poll's question and options (forms too)",
     # The images app copies images a post already shows; no member acts here.
     "images.actions.enqueue_post_images": (
         "called inside start_topic/reply_to_topic/edit_post, after they asked the "

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from forum.models import CategoryKind, Post, Topic
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
+from polls.models import Poll, PollOption, PollVote
 from tests.factories import (
     PASSWORD,
     make_brand_rep,
@@ -174,7 +175,15 @@ def scene():
     )
     make_post(announcement, make_user("fan"), body="Looks *great*, ordered one.")
     make_post(announcement, rep, body="Thanks, all!")
+    # Polls: a member's poll on the member's topic, with the critic's vote.
+    poll = Poll.objects.create(topic=topic, author=topic.author, question="Burrs?")
+    first_option = PollOption.objects.create(poll=poll, position=1, text="Aligned")
+    PollOption.objects.create(poll=poll, position=2, text="Misaligned")
+    PollVote.objects.create(poll=poll, option=first_option, voter=critic)
+    Topic.objects.filter(pk=topic.pk).update(has_poll=True)
     return {
+        "poll": poll,
+        "poll_option": first_option,
         "topic": topic,
         "post": post,
         "critic": critic,
@@ -201,6 +210,7 @@ def _values(scene, topic, post) -> dict[str, str]:
         "uidb36": "1",
         "path": "x",
         "url": "x",
+        "poll_id": str(scene["poll"].pk),
     }
 
 
@@ -221,6 +231,9 @@ def _payload(scene, post) -> dict[str, str]:
         "user": str(scene["critic"].pk),
         "is_hidden": "on",
         "duration": "30",
+        "option": str(scene["poll_option"].pk),
+        "question": "Rewritten by the brand?",
+        "options": "Yes\nNo",
     }
 
 

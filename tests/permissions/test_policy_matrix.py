@@ -136,6 +136,8 @@ TABLE = {
         "none",
         {"moderator_here", "moderator_elsewhere", "admin"},
     ),
+    # Polls: the category allows none; only those who moderate it may.
+    Perm.START_POLL: ("category", MODERATORS_HERE),
     Perm.ACCESS_ADMIN: ("none", {"admin"}),
     Perm.ASSIGN_MODERATOR: ("none", {"admin"}),
     Perm.MANAGE_BRAND_REPS: ("none", {"admin"}),
@@ -209,6 +211,9 @@ def test_every_perm_is_in_the_table_or_tested_elsewhere():
         Perm.REQUEST_REVIEW,  # tests/moderation
         Perm.APPEAL_ACTION,
         Perm.DECIDE_APPEAL,
+        Perm.VOTE_POLL,  # tests/polls/test_poll_policy.py
+        Perm.CLOSE_POLL,
+        Perm.EDIT_POLL,
     }
     assert set(TABLE) | tested_elsewhere == set(Perm)
 

@@ -32,6 +32,7 @@ from insights.actions import send_weekly_reports
 from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
+from polls import actions as poll_actions
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -147,6 +148,7 @@ class Command(BaseCommand):
         for topic_data in demo_content.INSIGHTS_TOPICS:
             self._create_topic(topic_data, people, categories, now)
         send_weekly_reports(now)
+        self._polls(people, categories)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
@@ -231,6 +233,43 @@ class Command(BaseCommand):
                 Idea.objects.filter(pk=topic.pk).update(
                     due_notified_at=now - timedelta(days=data["votes_days_ago"])
                 )
+
+    def _polls(self, people: dict[str, User], categories: dict[str, Category]) -> None:
+        """Polls app: categories that allow polls, a concept poll from the
+        brand in an ideas category and a member's poll, with votes."""
+        Category.objects.filter(slug__in=demo_content.POLL_CATEGORIES).update(
+            allow_polls=True
+        )
+        for data in demo_content.POLLS:
+            category = Category.objects.select_related("parent").get(
+                slug=data["category"]
+            )
+            topic = poll_actions.start_topic_with_poll(
+                people[data["author"]],
+                category,
+                title=data["title"],
+                body=data["body"],
+                poll=poll_actions.clean_poll(
+                    question=data["question"],
+                    options=data["options"],
+                    kind=data["kind"],
+                    max_choices=data["max_choices"],
+                    closes_at=timezone.now() + timedelta(days=data["closes_in_days"]),
+                    show_results=data["show_results"],
+                ),
+            )
+            poll = topic.poll
+            options = list(poll.options.order_by("position"))
+            for username, chosen in data["votes"].items():
+                poll_actions.vote(
+                    people[username], poll, [options[i].pk for i in chosen]
+                )
+            started = timezone.now() - timedelta(days=data["days_ago"])
+            stamps: dict[int, Any] = {1: started}
+            for hours, (username, body) in enumerate(data["replies"], start=1):
+                post = actions.reply_to_topic(people[username], topic, body=body)
+                stamps[post.number] = started + timedelta(hours=5 * hours)
+            self._backdate(topic, stamps, pinned=False)
 
     def _create_person(
         self, person: dict[str, Any], brand: Brand, now: Any, index: int
