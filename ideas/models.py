@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from forum.markup import stored_html
 from forum.models import IdeaStatus
 
 # Statuses after which no response is due any more.
@@ -135,3 +137,8 @@ class IdeaDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id}: {self.status}"
+
+    @property
+    def rationale(self) -> SafeString:
+        """The rationale as rendered (and sanitized) by forum.markup at write time."""
+        return stored_html(self.rationale_html)
