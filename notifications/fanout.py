@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import F
@@ -187,20 +188,27 @@ def _plan_idea_status_set(event: Event) -> Recipients:
     return recipients
 
 
+_Row = TypeVar("_Row")
+
+
+def _deciders(
+    who: Callable[[_Row], set[int]], row: _Row | None, kind: str
+) -> Recipients:
+    """Everyone the policy's bulk form *who* lets act on *row* (a flag to
+    review, an appeal to decide), sorted; nobody when the row is gone."""
+    recipients: Recipients = {}
+    if row is not None:
+        _add(recipients, sorted(who(row)), kind)
+    return recipients
+
+
 def _plan_flag_created(event: Event) -> Recipients:
     flag = (
         Flag.objects.select_related("post__topic__category__parent")
         .filter(pk=event.payload.get("flag_id"))
         .first()
     )
-    recipients: Recipients = {}
-    if flag is not None:
-        _add(
-            recipients,
-            sorted(policy.users_who_may_review_flag(flag)),
-            NotificationKind.FLAGGED,
-        )
-    return recipients
+    return _deciders(policy.users_who_may_review_flag, flag, NotificationKind.FLAGGED)
 
 
 def _plan_review_requested(event: Event) -> Recipients:
@@ -225,14 +233,9 @@ def _plan_appeal_created(event: Event) -> Recipients:
         .filter(pk=event.payload.get("appeal_id"))
         .first()
     )
-    recipients: Recipients = {}
-    if appeal is not None:
-        _add(
-            recipients,
-            sorted(policy.users_who_may_decide_appeal(appeal)),
-            NotificationKind.APPEAL_CREATED,
-        )
-    return recipients
+    return _deciders(
+        policy.users_who_may_decide_appeal, appeal, NotificationKind.APPEAL_CREATED
+    )
 
 
 # insights
