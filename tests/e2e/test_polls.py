@@ -45,7 +45,11 @@ def test_vote_in_place_with_javascript_then_change_it(demo, new_page):
     assert "%" in text and "Your choice" in text
     assert page.locator("#poll meter").count() == 5
     page.locator("#poll").get_by_label("Bellows hopper").uncheck()
-    page.locator("#poll").get_by_role("button", name="Change my vote").click()
+    # The first vote's confirmation is still on screen: wait for the second
+    # answer itself, not for text that is already there.
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.locator("#poll").get_by_role("button", name="Change my vote").click()
+    assert answered.value.ok
     page.locator("#poll").get_by_text("Your vote was recorded.").wait_for()
     chosen = PollVote.objects.filter(voter=voter, poll__topic=concept).values_list(
         "option__text", flat=True
