@@ -9,6 +9,7 @@ an account (tests/permissions/test_actions_ask_the_policy.py lists them).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from celery import current_app
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import EmailValidator
@@ -35,6 +37,7 @@ from images.fetch import FetchError, fetch
 from permissions import policy
 from permissions.policy import Perm
 
+logger = logging.getLogger(__name__)
 WITHDRAW_SALT = "elsewhere.withdraw"
 USER_AGENT = "Hearth (community forum; reads the feeds of communities that opted in)"
 # A claim older than this belongs to a fetch task that was lost.
@@ -300,7 +303,19 @@ def set_highlights_feed(
         row.changed_at = now or timezone.now()
         row.save()
         bump_on_commit()
+        _forget_highlights_switch()
+        transaction.on_commit(_forget_highlights_switch, robust=True)
     return row
+
+
+HIGHLIGHTS_KEY = "elsewhere:highlights-enabled"  # elsewhere.queries reads it
+
+
+def _forget_highlights_switch() -> None:
+    try:
+        cache.delete(HIGHLIGHTS_KEY)
+    except Exception:  # the key expires within the hour anyway
+        logger.warning("Could not forget the cached highlights feed switch.")
 
 
 # --- Fetching (system steps run by elsewhere.tasks) ---------------------------------

@@ -5,6 +5,7 @@ queries whatever the data size (tests/elsewhere pins them)."""
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from forum.models import Category, IdeaStatus, Topic
 from ideas.models import IdeaDecision
 from permissions import policy
 
+logger = logging.getLogger(__name__)
 ANONYMOUS = AnonymousUser()
 _HREF_RE = re.compile(r"""<a\s[^>]*?href=["']([^"']+)["']""", re.IGNORECASE)
 CARDS_PER_POST = 3
@@ -112,8 +115,24 @@ def attach_link_cards(posts: Sequence[Any]) -> None:
         post.elsewhere_cards = cards[:CARDS_PER_POST]
 
 
+HIGHLIGHTS_KEY = "elsewhere:highlights-enabled"  # set_highlights_feed forgets it
+
+
 def highlights_enabled() -> bool:
-    return HighlightsFeed.objects.filter(pk=1, enabled=True).exists()
+    """Whether the highlights feed is on; kept in the cache (set_highlights_feed
+    forgets it), so the how-it-works page reads no table for it."""
+    try:
+        cached = cache.get(HIGHLIGHTS_KEY)
+    except Exception:  # a cache outage reads the database
+        cached = None
+    if cached is not None:
+        return bool(cached)
+    enabled = HighlightsFeed.objects.filter(pk=1, enabled=True).exists()
+    try:
+        cache.set(HIGHLIGHTS_KEY, int(enabled), timeout=3600)
+    except Exception:
+        logger.warning("Could not cache the highlights feed switch.")
+    return enabled
 
 
 @dataclass(frozen=True)
