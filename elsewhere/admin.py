@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -79,6 +80,7 @@ class SourceAdmin(_PolicyAdmin):
     list_filter = ("status",)
     search_fields = ("name", "site_url", "feed_url")
     filter_horizontal = ("categories",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["send_withdrawal_links"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
