@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -35,7 +36,7 @@ def register(admin_user):
         **fields,
     ) -> Source:
         now = now or timezone.now()
-        values = {
+        values: dict[str, Any] = {
             "name": name,
             "site_url": "https://espresso-underground.example/",
             "feed_url": feed_url,

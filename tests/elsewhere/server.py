@@ -28,6 +28,7 @@ class FeedServer:
                 headers = dict(self.headers.items())
                 server.requests.append((self.path, headers))
                 route = server.routes.get(self.path)
+                out: dict[str, str]
                 if route is None:
                     status, out, body = 404, {}, b"not found"
                 elif callable(route):
