@@ -135,8 +135,9 @@ def register_source(
 ) -> Source:
     """List a community that asked to be listed, with its opt-in record.
 
-    The first fetch is enqueued at once, and the contact address gets the
-    withdrawal link (unless *send_link* is off: seeding).
+    The source is due at once (the next beat run fetches it), and the
+    contact address gets the withdrawal link (unless *send_link* is off:
+    seeding).
     """
     policy.require(actor, Perm.MANAGE_ELSEWHERE, None)
     now = now or timezone.now()

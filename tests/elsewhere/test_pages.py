@@ -348,3 +348,49 @@ def test_the_pages_cost_the_same_queries_at_two_sizes(client, register, signed_i
     large = {url: _count(client, url) for url in urls}
 
     assert large == small
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process, like `make run` without a worker."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_registering_in_the_admin_emails_the_withdrawal_link_and_resends_it(
+    client, admin_user, eager_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:elsewhere_source_add"),
+            {
+                "name": "Crema Notes",
+                "site_url": "https://crema-notes.example/",
+                "feed_url": "https://crema-notes.example/atom.xml",
+                "contact_email": "jun@crema-notes.example",
+                "fetch_interval_minutes": "120",
+                "requested_by": "Jun",
+                "requested_at_0": "2026-11-20",
+                "requested_at_1": "09:30:00",
+                "request_note": "Jun asked in a comment on his blog.",
+                "request_link": "https://crema-notes.example/2026/11/review/#c412",
+            },
+        )
+    source = Source.objects.get()
+    assert [m.to for m in mail.outbox] == [["jun@crema-notes.example"]]
+    assert "/elsewhere/withdraw/" in mail.outbox[0].body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:elsewhere_source_changelist"),
+            {"action": "send_withdrawal_links", "_selected_action": [source.pk]},
+        )
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].to == ["jun@crema-notes.example"]
