@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app
 from elsewhere import actions, tasks
 from elsewhere.models import Item, Source
 from elsewhere.parse import Entry
@@ -100,7 +101,7 @@ def test_the_sources_page_shows_every_opt_in_and_withdrawn_ones_as_withdrawn(
 # --- Withdrawal ---------------------------------------------------------------------
 
 
-def test_the_owner_withdraws_through_the_emailed_link(client, register):
+def test_the_owner_withdraws_through_the_emailed_link(client, register, settings):
     source = register(send_link=True)
     actions.store_items(source, _entries(3), now=timezone.now())
     assert "Tamping pressure" in client.get(reverse("elsewhere:index")).content.decode()
@@ -109,7 +110,7 @@ def test_the_owner_withdraws_through_the_emailed_link(client, register):
     (email,) = mail.outbox
     assert email.to == ["owner@espresso-underground.example"]
     link = next(line for line in email.body.splitlines() if "/withdraw/" in line)
-    path = link.strip().removeprefix("http://127.0.0.1:8000")
+    path = link.strip().removeprefix(settings.SITE_URL)
 
     confirm = client.get(path)
     assert confirm.status_code == 200
@@ -353,8 +354,6 @@ def test_the_pages_cost_the_same_queries_at_two_sizes(client, register, signed_i
 @pytest.fixture
 def eager_tasks():
     """Run Celery tasks in-process, like `make run` without a worker."""
-    from config.celery import app
-
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
