@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from elsewhere.models import HighlightsFeed, Item, Source, url_hash
@@ -42,12 +42,8 @@ def shown_items() -> QuerySet[Item]:
 
 
 def listed_sources() -> list[Source]:
-    """Listed communities with how many items they show (the page's side)."""
-    return list(
-        Source.objects.filter(status=Source.Status.ACTIVE)
-        .annotate(item_count=Count("items"))
-        .order_by("name")
-    )
+    """Listed communities, by name (the Elsewhere page's side)."""
+    return list(Source.objects.filter(status=Source.Status.ACTIVE).order_by("name"))
 
 
 def all_sources() -> list[Source]:
