@@ -37,9 +37,12 @@ class FeedServer:
                     status, out, body = route
                 try:
                     self.send_response(status)
+                    # "Content-Length": "" leaves the length out: the body
+                    # ends when the connection closes (HTTP/1.0).
                     for name, value in out.items():
-                        self.send_header(name, value)
-                    if status != 304:
+                        if value:
+                            self.send_header(name, value)
+                    if status != 304 and "Content-Length" not in out:
                         self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     if status != 304:

@@ -174,6 +174,15 @@ def test_a_conditional_get_answered_304_keeps_everything(feeds, register):
             (200, {"Content-Type": RSS}, b"<rss>" + b" " * (20 * 1024 * 1024)),
             "too_large",
         ),
+        (
+            "/huge-unannounced",
+            (
+                200,
+                {"Content-Type": RSS, "Content-Length": ""},
+                b"<rss>" + b" " * (20 * 1024 * 1024),
+            ),
+            "too_large",
+        ),
         ("/loop", (302, {"Location": "/loop"}, b""), "too_many_redirects"),
         (
             "/page",
@@ -182,7 +191,15 @@ def test_a_conditional_get_answered_304_keeps_everything(feeds, register):
         ),
         ("/gone", (410, {}, b""), "status"),
     ],
-    ids=["malformed", "broken-json", "20MB", "redirect-loop", "html", "gone"],
+    ids=[
+        "malformed",
+        "broken-json",
+        "20MB",
+        "20MB-unannounced",
+        "redirect-loop",
+        "html",
+        "gone",
+    ],
 )
 def test_a_failing_feed_is_recorded_with_back_off_and_others_go_on(
     feeds, register, path, route, code

@@ -393,3 +393,19 @@ def test_registering_in_the_admin_emails_the_withdrawal_link_and_resends_it(
     assert response.status_code == 302
     assert len(mail.outbox) == 2
     assert mail.outbox[1].to == ["jun@crema-notes.example"]
+
+
+def test_the_highlights_feeds_cost_the_same_queries_at_two_sizes(client, admin_user):
+    _achievements()
+    actions.set_highlights_feed(admin_user, enabled=True)
+    urls = [reverse("elsewhere:highlights_atom"), reverse("elsewhere:highlights_json")]
+    small = {url: _count(client, url) for url in urls}
+
+    help_ = make_category("More help", slug="more-help", kind=CategoryKind.QUESTIONS)
+    for n in range(12):
+        asker = make_user(f"asker{n}")
+        question = make_topic(help_, asker, title=f"Channeling question {n}")
+        forum_actions.accept_answer(asker, make_post(question, body="Use a WDT tool."))
+    large = {url: _count(client, url) for url in urls}
+
+    assert large == small
