@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("insights.urls")),
     # Polls on topics.
     path("", include("polls.urls")),
+    # Elsewhere in the community (issue 19).
+    path("", include("elsewhere.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Brand
 from accounts.typing import AuthedHttpRequest
+from elsewhere import queries as elsewhere_queries
 from forum import actions, fragments, queries, search
 from forum.cache import cache_anonymous_page
 from forum.forms import (
@@ -206,6 +207,8 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
             "watch_level": _watch_level(
                 request, CategoryWatch.objects.filter(category=category)
             ),
+            # Elsewhere (issue 19): items of the communities tied to it.
+            "elsewhere_stream": elsewhere_queries.category_stream(category),
         },
     )
 
@@ -268,6 +271,8 @@ def _render_topic(
     posts = queries.topic_posts(request.user, topic, page)
     topic_actions = queries.attach_tombstones(topic, posts)
     fragments.attach_post_content(topic, posts)
+    # Elsewhere (issue 19): link cards for posts linking to listed items.
+    elsewhere_queries.attach_link_cards(posts)
     read_up_to, watch_level = queries.reader_state(request.user, topic)
     if request.user.is_authenticated and posts and posts[-1].number > read_up_to:
         actions.mark_read(request.user, topic, posts[-1].number)
@@ -697,10 +702,14 @@ def preview_view(request: HttpRequest) -> HttpResponse:
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None
+    external: list[Any] = []
     if form.is_valid() and form.cleaned_data["q"].strip():
         results = search.search_posts(request.user, **form.cleaned_data)
         page = _paginate(request, results, per_page=20)
         search.attach_snippets(page, form.cleaned_data["q"])
+        if page.number == 1:
+            # Elsewhere (issue 19): labelled results from listed communities.
+            external = elsewhere_queries.search_items(form.cleaned_data["q"])
     return render(
         request,
         "forum/search/index.html",
@@ -709,6 +718,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "page_query": queries.page_query(request.GET.dict()),
             "categories": queries.visible_categories(request.user),
+            "elsewhere_results": external,
         },
     )
 

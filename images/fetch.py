@@ -1,4 +1,5 @@
-"""A safe HTTP(S) fetcher for URLs that members wrote (images, later feeds).
+"""A safe HTTP(S) fetcher for URLs from outside: images members post, and
+the feeds of opted-in communities (elsewhere app).
 
 ``fetch(url, ...)`` GETs one resource and gives back its body, refusing
 whatever could hurt the server or the network it runs in:
@@ -13,6 +14,9 @@ whatever could hurt the server or the network it runs in:
   lookup that a rebinding name server could answer differently); HTTPS still
   verifies the certificate against the host name;
 * at most ``max_redirects`` redirects, each one checked like the first URL;
+* a conditional GET when ``etag`` or ``last_modified`` is given (sent as
+  If-None-Match / If-Modified-Since): a 304 answer comes back as a
+  ``Fetched`` with ``not_modified`` set and an empty body;
 * only status 200 and one of the ``content_types`` given; a body larger
   than ``max_bytes`` is refused (from its Content-Length, or while reading);
 * ``timeout`` seconds to connect and between two reads, and three times that
@@ -60,6 +64,11 @@ class Fetched:
     url: str  # after redirects
     content_type: str  # media type only, lowercased
     body: bytes
+    # The validators the server sent, for the next conditional GET.
+    etag: str = ""
+    last_modified: str = ""
+    # A 304 to a conditional GET: nothing changed, the body is empty.
+    not_modified: bool = False
 
 
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
@@ -218,26 +227,30 @@ def fetch(
     content_types: Collection[str],
     max_redirects: int = 3,
     allow_private: bool = False,
+    etag: str = "",
+    last_modified: str = "",
+    user_agent: str = USER_AGENT,
 ) -> Fetched:
     """GET *url* under the rules in the module docstring."""
     deadline = time.monotonic() + 3 * timeout
     accept = ", ".join(content_types) or "*/*"
+    headers = {
+        "User-Agent": user_agent,
+        "Accept": accept,
+        "Accept-Encoding": "identity",
+        "Connection": "close",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     for _hop in range(max_redirects + 1):
         target = _parse(url)
         address = _resolve(target, allow_private)
         conn = _connection(target, address, timeout)
         try:
             try:
-                conn.request(
-                    "GET",
-                    target.path,
-                    headers={
-                        "User-Agent": USER_AGENT,
-                        "Accept": accept,
-                        "Accept-Encoding": "identity",
-                        "Connection": "close",
-                    },
-                )
+                conn.request("GET", target.path, headers=headers)
                 response = conn.getresponse()
                 if response.status in REDIRECT_STATUSES:
                     location = response.getheader("Location")
@@ -245,6 +258,21 @@ def fetch(
                         raise FetchError("status", "A redirect without a Location.")
                     url = urljoin(url, location.strip())
                     continue
+                validators = {
+                    "etag": (response.getheader("ETag") or "").strip()[:200],
+                    "last_modified": (
+                        response.getheader("Last-Modified") or ""
+                    ).strip()[:100],
+                }
+                if response.status == 304 and (etag or last_modified):
+                    return Fetched(
+                        url=url,
+                        content_type="",
+                        body=b"",
+                        etag=validators["etag"] or etag,
+                        last_modified=validators["last_modified"] or last_modified,
+                        not_modified=True,
+                    )
                 if response.status != 200:
                     raise FetchError(
                         "status", f"The server answered {response.status}."
@@ -267,7 +295,13 @@ def fetch(
                     timeout=timeout,
                     deadline=deadline,
                 )
-                return Fetched(url=url, content_type=media_type, body=body)
+                return Fetched(
+                    url=url,
+                    content_type=media_type,
+                    body=body,
+                    etag=validators["etag"],
+                    last_modified=validators["last_modified"],
+                )
             except TimeoutError as exc:
                 raise FetchError(
                     "timeout", "The server did not answer in time."

@@ -766,6 +766,19 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.SET_TRUST_LEVEL,
                 _sanction_target,
             ),
+            RowSpec(
+                "manage_elsewhere",
+                gettext_lazy(
+                    "List an independent community that asked to be listed, or "
+                    "turn the highlights feed on"
+                ),
+                Perm.MANAGE_ELSEWHERE,
+                _nothing,
+                gettext_lazy(
+                    "Only with the community's recorded opt-in; its owner may "
+                    "withdraw at any time."
+                ),
+            ),
         ),
     ),
 )

@@ -98,6 +98,9 @@ class Perm(StrEnum):
     ASSIGN_MODERATOR = "assign_moderator"
     MANAGE_BRAND_REPS = "manage_brand_reps"
     SET_TRUST_LEVEL = "set_trust_level"
+    # Elsewhere (issue 19): registering opted-in communities, sending their
+    # withdrawal links, turning the highlights feed on or off.
+    MANAGE_ELSEWHERE = "manage_elsewhere"
     # --- insights: listening report and give-and-get (read-only pages) ---
     # The brand's listening report: its verified representatives (their own
     # brand only) and admins (any brand). Reading only; no power over a post.
@@ -1119,6 +1122,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.ASSIGN_MODERATOR: _admin_only,
     Perm.MANAGE_BRAND_REPS: _admin_only,
     Perm.SET_TRUST_LEVEL: _admin_only,
+    Perm.MANAGE_ELSEWHERE: _admin_only,
     # insights
     Perm.VIEW_LISTENING_REPORT: _view_listening_report,
     Perm.VIEW_GIVE_GET: _view_give_get,

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from elsewhere import queries as elsewhere_queries
 from ideas import queries as ideas_queries
 from permissions import explain
 
@@ -16,7 +17,12 @@ def how_it_works_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "permissions/how_it_works/index.html",
-        {"matrix": matrix, "column_count": len(matrix.columns) + 1},
+        {
+            "matrix": matrix,
+            "column_count": len(matrix.columns) + 1,
+            # Read from the cache: this page costs no queries of its own.
+            "highlights_on": elsewhere_queries.highlights_enabled(),
+        },
     )
 
 

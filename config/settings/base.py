@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "insights",
     # Polls on topics (issue 15, concept feedback).
     "polls",
+    # Elsewhere in the community (issue 19): opted-in independent communities.
+    "elsewhere",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +223,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "insights-weekly-reports": {
         "task": "insights.send_weekly_reports",
         "schedule": crontab(day_of_week=1, hour=8, minute=0),
+    },
+    # Elsewhere (issue 19): enqueue the feeds due by their own interval, and
+    # drop items older than ELSEWHERE_ITEM_MAX_AGE_DAYS.
+    "elsewhere-fetch-due-sources": {
+        "task": "elsewhere.fetch_due_sources",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "elsewhere-expire-items": {
+        "task": "elsewhere.expire_items",
+        "schedule": crontab(minute=37),
     },
 }
 
@@ -428,3 +441,23 @@ IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
 # Fetch from loopback, private, link-local and reserved addresses too. Only
 # for tests and closed networks: it lets posts make the server reach inside.
 IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
+
+# --- Elsewhere in the community (elsewhere app, issue 19) --------------------------------
+# Feeds of opted-in communities, fetched with the images app's safe fetcher.
+# Largest feed accepted, in bytes (checked while downloading).
+ELSEWHERE_MAX_BYTES = env_int("ELSEWHERE_MAX_BYTES", 2 * 1024 * 1024)
+# Seconds allowed to connect, and between two reads (a fetch as a whole: 3×).
+ELSEWHERE_FETCH_TIMEOUT = env_int("ELSEWHERE_FETCH_TIMEOUT", 10)
+# Redirects followed per fetch, each checked like the first address.
+ELSEWHERE_MAX_REDIRECTS = env_int("ELSEWHERE_MAX_REDIRECTS", 3)
+# Fetch from loopback, private, link-local and reserved addresses too: tests
+# and closed networks only.
+ELSEWHERE_ALLOW_PRIVATE_ADDRESSES = env_bool("ELSEWHERE_ALLOW_PRIVATE_ADDRESSES", False)
+# Items older than this (by their date) are deleted, and never stored.
+ELSEWHERE_ITEM_MAX_AGE_DAYS = env_int("ELSEWHERE_ITEM_MAX_AGE_DAYS", 90)
+# Entries read from one fetch of a feed (the newest first).
+ELSEWHERE_MAX_ITEMS_PER_FETCH = env_int("ELSEWHERE_MAX_ITEMS_PER_FETCH", 50)
+# Longest wait between two attempts of a failing source, in hours.
+ELSEWHERE_MAX_BACKOFF_HOURS = env_int("ELSEWHERE_MAX_BACKOFF_HOURS", 24)
+# Days a withdrawal link stays valid; an administrator can send a new one.
+ELSEWHERE_WITHDRAW_LINK_DAYS = env_int("ELSEWHERE_WITHDRAW_LINK_DAYS", 30)

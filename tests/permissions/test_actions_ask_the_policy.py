@@ -43,6 +43,7 @@ ACTION_MODULES = sorted(
         ROOT / "ideas" / "actions.py",
         ROOT / "insights" / "actions.py",
         ROOT / "polls" / "actions.py",
+        ROOT / "elsewhere" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -53,6 +54,34 @@ ACTION_MODULES = sorted(
 
 # "module.function": why it need not ask the policy. Keep each reason true.
 ALLOWLIST: dict[str, str] = {
+    # Elsewhere (issue 19): validation, signed links and system steps of tasks.
+    "elsewhere.actions.clean_source": "validates a source's fields; writes nothing",
+    "elsewhere.actions.clean_opt_in": "validates an opt-in record; writes nothing",
+    "elsewhere.actions.withdrawal_token": "signs a source's id; writes nothing",
+    "elsewhere.actions.withdrawal_url": "builds the withdrawal link; writes nothing",
+    "elsewhere.actions.source_for_token": "checks a signed token; writes nothing",
+    "elsewhere.actions.backoff": "computes a wait; writes nothing",
+    "elsewhere.actions.withdraw_source": (
+        "no account acts: the signed, expiring link sent to the source's contact "
+        "address is the authority; it only removes that source's own links"
+    ),
+    "elsewhere.actions.email_withdrawal_link": (
+        "system step of a task enqueued by register_source/send_withdrawal_link, "
+        "which asked the policy (MANAGE_ELSEWHERE)"
+    ),
+    "elsewhere.actions.enqueue_due_sources": (
+        "system action run by beat: claims sources an administrator listed"
+    ),
+    "elsewhere.actions.fetch_source": (
+        "system action run by a task: reads a listed source's feed into links; "
+        "no member content changes"
+    ),
+    "elsewhere.actions.store_items": (
+        "system step of fetch_source (and seeding): stores a listed source's links"
+    ),
+    "elsewhere.actions.expire_items": (
+        "system action run by beat: deletes links older than the configured age"
+    ),
     # insights: beat's weekly report acts for nobody and changes no content.
     "insights.actions.iso_week": "formats a date; writes nothing",
     "insights.actions.send_weekly_reports": (

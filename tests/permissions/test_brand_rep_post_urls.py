@@ -301,6 +301,10 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     statuses = {name: status for _url, name, status in walked}
     assert statuses["report"] == statuses["give_get"] == 405
     assert statuses["community_give_get"] == 405
+    # Elsewhere (issue 19): pages are read-only; a withdrawal needs the signed
+    # link sent to the community's owner.
+    assert statuses["sources"] == statuses["highlights_json"] == 405
+    assert statuses["withdraw"] == 404
     assert len(urls) > 50  # the admin alone has dozens
 
 

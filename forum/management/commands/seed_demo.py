@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
+from elsewhere.management import demo as elsewhere_demo
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from health import compute as health_compute  # community health (issue 16)
@@ -149,6 +150,8 @@ class Command(BaseCommand):
             self._create_topic(topic_data, people, categories, now)
         send_weekly_reports(now)
         self._polls(people, categories)
+        # Elsewhere in the community (issue 19): listed communities and links.
+        self.stdout.write(elsewhere_demo.seed(now))
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ElsewhereConfig(AppConfig):
+    name = "elsewhere"
+    verbose_name = "Elsewhere in the community"
