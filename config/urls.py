@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("insights.urls")),
     # Polls on topics.
     path("", include("polls.urls")),
+    # Community groups: /g/, applications, managers' decisions.
+    path("", include("groups.urls")),
 ]
 
 if settings.SERVE_MEDIA:
