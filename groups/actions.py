@@ -257,8 +257,8 @@ def decide_application(
 ) -> GroupApplication:
     """Accept (optionally until *expires_at*) or decline, with a reason the
     applicant reads; audited, and the applicant is told."""
+    policy.require(actor, Perm.MANAGE_GROUP, application.group)
     group = application.group
-    policy.require(actor, Perm.MANAGE_GROUP, group)
     reason = clean_reason(reason, required=not accept)
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
