@@ -52,13 +52,13 @@ EXPIRY_NOTICE = timedelta(days=7)
 
 
 class AuditVerb:
-    """The audit verbs of group decisions (moderation.models.AuditEntry.verb)."""
+    """The audit verbs of managers' and admins' decisions and of the ends of
+    memberships (moderation.models.AuditEntry.verb). Joining, applying and
+    recommending are recorded by their own rows (membership, application,
+    recommendation), with their times."""
 
-    JOINED = "group.joined"
-    APPLIED = "group.applied"
     ACCEPTED = "group.application_accepted"
     DECLINED = "group.application_declined"
-    RECOMMENDED = "group.applicant_recommended"
     ADDED = "group.member_added"
     REMOVED = "group.member_removed"
     ENDED = "group.membership_ended"
@@ -148,7 +148,6 @@ def join_group(actor: User, group: CommunityGroup) -> GroupMembership:
             group=group, user=actor
         )
         if created:
-            record(actor, AuditVerb.JOINED, group, user_id=actor.pk)
             bump_on_commit()
     return membership
 
@@ -195,12 +194,6 @@ def apply_to_group(
                 _("Your application is already waiting for the group's managers."),
                 code="pending",
             ) from exc
-        record(
-            actor,
-            AuditVerb.APPLIED,
-            application,
-            terms_version=application.terms_version,
-        )
         emit(
             EventKind.GROUP_APPLIED,
             GroupApplied(
@@ -240,7 +233,6 @@ def recommend_applicant(
                 "created_at": timezone.now(),
             },
         )
-        record(actor, AuditVerb.RECOMMENDED, application, note=note)
     return recommendation
 
 

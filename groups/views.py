@@ -176,7 +176,7 @@ def group_decide_view(
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Decision recorded; the applicant was told."))
-    return redirect("groups:manage", slug=group.slug)
+    return redirect("groups:group_manage", slug=group.slug)
 
 
 @login_required
@@ -221,7 +221,7 @@ def group_add_member_view(request: AuthedHttpRequest, slug: str) -> HttpResponse
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(name)s was added.") % {"name": member.username})
-    return redirect("groups:manage", slug=group.slug)
+    return redirect("groups:group_manage", slug=group.slug)
 
 
 @login_required
@@ -242,7 +242,7 @@ def group_remove_member_view(
         messages.success(
             request, _("%(name)s was removed and told why.") % {"name": member.username}
         )
-    return redirect("groups:manage", slug=group.slug)
+    return redirect("groups:group_manage", slug=group.slug)
 
 
 @login_required
@@ -279,7 +279,7 @@ def group_end_beta_view(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 request,
                 _("Done: %(n)d moved or opened. Nothing was deleted.") % {"n": count},
             )
-            return redirect("groups:manage", slug=group.slug)
+            return redirect("groups:group_manage", slug=group.slug)
     return render(
         request,
         "groups/end_beta.html",

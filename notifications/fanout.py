@@ -621,7 +621,7 @@ def _url(kind: str, event: Event) -> str:
     if kind == NotificationKind.INSIGHTS_WEEKLY:  # insights
         return reverse("insights:report")
     if kind == NotificationKind.GROUP_APPLICATION:  # groups
-        return reverse("groups:manage", args=[event.payload.get("group_slug")])
+        return reverse("groups:group_manage", args=[event.payload.get("group_slug")])
     if kind == NotificationKind.GROUP_MEMBERSHIP:
         return reverse("groups:group", args=[event.payload.get("group_slug")])
     if event.post is not None and event.topic is not None:

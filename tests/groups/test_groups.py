@@ -90,7 +90,7 @@ def _apply(client: Client, group: CommunityGroup, *, accept_terms: bool = True):
     data = {"answer-0": "A Brevetto Duo", "answer-1": "Twice a day"}
     if accept_terms:
         data["accept_terms"] = "on"
-    return client.post(reverse("groups:apply", args=[group.slug]), data)
+    return client.post(reverse("groups:group_apply", args=[group.slug]), data)
 
 
 def test_apply_accept_access_expiry_access_gone(beta_world):
@@ -98,7 +98,7 @@ def test_apply_accept_access_expiry_access_gone(beta_world):
     topic = beta_world["topic"]
     member = _client(tester)
     assert member.get(lab.get_absolute_url()).status_code == 404
-    listing = member.get(reverse("groups:list"))
+    listing = member.get(reverse("groups:group_list"))
     assert b"Beta testers" in listing.content
 
     # Applying without accepting the terms is refused, the answers kept.
@@ -119,11 +119,11 @@ def test_apply_accept_access_expiry_access_gone(beta_world):
     assert b"already waiting" in again.content
 
     manager = _client(beta_world["moderator"])
-    page = manager.get(reverse("groups:manage", args=[group.slug]))
+    page = manager.get(reverse("groups:group_manage", args=[group.slug]))
     assert b"Twice a day" in page.content and b"version 2" in page.content
     ends = (timezone.localdate() + timedelta(days=30)).isoformat()
     response = manager.post(
-        reverse("groups:decide", args=[group.slug, application.pk]),
+        reverse("groups:group_decide", args=[group.slug, application.pk]),
         {"decision": "accept", "reason": "Welcome aboard.", "expires_on": ends},
     )
     assert response.status_code == 302
@@ -183,7 +183,7 @@ def test_decline_needs_a_reason_and_tells_the_applicant(beta_world):
     _apply(_client(tester), group)
     application = GroupApplication.objects.get()
     manager = _client(beta_world["moderator"])
-    url = reverse("groups:decide", args=[group.slug, application.pk])
+    url = reverse("groups:group_decide", args=[group.slug, application.pk])
 
     manager.post(url, {"decision": "decline", "reason": ""})
     application.refresh_from_db()
@@ -202,7 +202,7 @@ def test_removal_needs_a_reason_is_audited_and_told(beta_world):
     group, tester = beta_world["group"], beta_world["tester"]
     GroupMembership.objects.create(group=group, user=tester)
     manager = _client(beta_world["moderator"])
-    url = reverse("groups:remove_member", args=[group.slug, tester.pk])
+    url = reverse("groups:group_remove_member", args=[group.slug, tester.pk])
 
     manager.post(url, {"reason": "  "})
     assert GroupMembership.objects.filter(group=group, user=tester).exists()
@@ -224,12 +224,12 @@ def test_recommendation_is_shown_to_managers_who_still_decide(beta_world):
     assert b"Recommend" in rep_client.get(group.get_absolute_url()).content
 
     rep_client.post(
-        reverse("groups:recommend", args=[group.slug, application.pk]),
+        reverse("groups:group_recommend", args=[group.slug, application.pk]),
         {"note": "Tess reported the 2.0 pump bug first."},
     )
 
     page = _client(beta_world["moderator"]).get(
-        reverse("groups:manage", args=[group.slug])
+        reverse("groups:group_manage", args=[group.slug])
     )
     assert b"Recommended by marco" in page.content
     assert b"reported the 2.0 pump bug" in page.content
@@ -242,7 +242,8 @@ def test_a_member_cannot_recommend(beta_world):
     _apply(_client(beta_world["tester"]), group)
     application = GroupApplication.objects.get()
     response = _client(make_user("other")).post(
-        reverse("groups:recommend", args=[group.slug, application.pk]), {"note": "x"}
+        reverse("groups:group_recommend", args=[group.slug, application.pk]),
+        {"note": "x"},
     )
     assert response.status_code == 403
 
@@ -262,27 +263,31 @@ def test_representative_is_refused_every_group_management_verb(beta_world):
         ModerationAction.objects.count(),
     )
     requests = [
-        ("get", reverse("groups:manage", args=[group.slug]), {}),
+        ("get", reverse("groups:group_manage", args=[group.slug]), {}),
         (
             "post",
-            reverse("groups:decide", args=[group.slug, application.pk]),
+            reverse("groups:group_decide", args=[group.slug, application.pk]),
             {"decision": "accept", "reason": "ok"},
         ),
         (
             "post",
-            reverse("groups:decide", args=[group.slug, application.pk]),
+            reverse("groups:group_decide", args=[group.slug, application.pk]),
             {"decision": "decline", "reason": "no"},
         ),
         (
             "post",
-            reverse("groups:remove_member", args=[group.slug, tester.pk]),
+            reverse("groups:group_remove_member", args=[group.slug, tester.pk]),
             {"reason": "Critical of the brand."},
         ),
-        ("post", reverse("groups:add_member", args=[group.slug]), {"username": "x"}),
-        ("get", reverse("groups:end_beta", args=[group.slug]), {}),
         (
             "post",
-            reverse("groups:end_beta", args=[group.slug]),
+            reverse("groups:group_add_member", args=[group.slug]),
+            {"username": "x"},
+        ),
+        ("get", reverse("groups:group_end_beta", args=[group.slug]), {}),
+        (
+            "post",
+            reverse("groups:group_end_beta", args=[group.slug]),
             {"outcome": "open", "reason": "Done."},
         ),
     ]
@@ -309,7 +314,7 @@ def test_representative_is_refused_every_group_management_verb(beta_world):
 def test_a_moderator_elsewhere_does_not_manage(beta_world):
     elsewhere = make_moderator(make_category("Elsewhere"), "otto")
     response = _client(elsewhere).get(
-        reverse("groups:manage", args=[beta_world["group"].slug])
+        reverse("groups:group_manage", args=[beta_world["group"].slug])
     )
     assert response.status_code == 403
 
@@ -319,14 +324,17 @@ def test_open_group_join_and_invitation_group(beta_world):
     CommunityGroup.objects.filter(pk=open_group.pk).update(join_policy=JoinPolicy.OPEN)
     member = make_user("roaster")
     client = _client(member)
-    client.post(reverse("groups:join", args=[open_group.slug]))
+    client.post(reverse("groups:group_join", args=[open_group.slug]))
     assert GroupMembership.objects.filter(group=open_group, user=member).exists()
 
     invited = make_group("Pro baristas")
-    assert client.get(reverse("groups:apply", args=[invited.slug])).status_code == 403
+    assert (
+        client.get(reverse("groups:group_apply", args=[invited.slug])).status_code
+        == 403
+    )
     admin = _client(make_admin("ines"))
     admin.post(
-        reverse("groups:add_member", args=[invited.slug]), {"username": "roaster"}
+        reverse("groups:group_add_member", args=[invited.slug]), {"username": "roaster"}
     )
     assert GroupMembership.objects.filter(group=invited, user=member).exists()
 
@@ -336,7 +344,7 @@ def test_unlisted_group_is_hidden_from_others(beta_world):
     CommunityGroup.objects.filter(pk=hidden.pk).update(is_listed=False)
     outsider = _client(make_user("outsider"))
     assert outsider.get(hidden.get_absolute_url()).status_code == 404
-    assert b"Secret panel" not in outsider.get(reverse("groups:list")).content
+    assert b"Secret panel" not in outsider.get(reverse("groups:group_list")).content
     admin = _client(make_admin("ines"))
     assert admin.get(hidden.get_absolute_url()).status_code == 200
 
@@ -385,7 +393,7 @@ def test_ending_a_beta_moves_topics_with_tombstones_and_deletes_nothing(beta_wor
     )
     admin = make_admin("ines")
     client = _client(admin)
-    url = reverse("groups:end_beta", args=[group.slug])
+    url = reverse("groups:group_end_beta", args=[group.slug])
 
     refused = client.post(url, {"outcome": "move", "into": "", "reason": "Beta over."})
     assert refused.status_code == 400 and b"Beta over." in refused.content
@@ -555,7 +563,7 @@ def test_group_pages_query_counts_are_constant(experts, signed_in):
     client = Client()
     if signed_in:
         client.force_login(members[0])
-    urls = [reverse("groups:list"), group.get_absolute_url()]
+    urls = [reverse("groups:group_list"), group.get_absolute_url()]
     _grow(group, question, 2)
     small = {url: _count(client, url) for url in urls}
     _grow(group, question, 25)
@@ -572,7 +580,7 @@ def test_manage_page_query_count_is_constant(beta_world):
     group = beta_world["group"]
     manager = _client(beta_world["moderator"])
     rep = beta_world["rep"]
-    url = reverse("groups:manage", args=[group.slug])
+    url = reverse("groups:group_manage", args=[group.slug])
 
     def grow(n: int) -> None:
         for _ in range(n):
