@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -453,6 +454,13 @@ def check_group_mentions(
     groups = list(mentionable_groups(extract_mentions(body)).values())
     if not groups:
         return []
+    # A member's username wins over a group's slug (the link goes to them).
+    people = set(
+        User.objects.annotate(lower_name=Lower("username"))
+        .filter(lower_name__in=[g.slug.lower() for g in groups], is_active=True)
+        .values_list("lower_name", flat=True)
+    )
+    groups = [group for group in groups if group.slug.lower() not in people]
     for group in groups:
         decision = policy.check(author, Perm.MENTION_GROUP, group)
         if not decision:
