@@ -70,9 +70,9 @@ class AuditVerb:
 # --- Validation ---------------------------------------------------------------------------
 
 
-def clean_reason(reason: str, *, required: bool = True) -> str:
+def clean_reason(reason: str) -> str:
     reason = reason.strip()
-    if required and not reason:
+    if not reason:
         raise ValidationError(
             _("Write the reason: the member will read it."), code="reason"
         )
@@ -252,7 +252,7 @@ def decide_application(
     applicant reads; audited, and the applicant is told."""
     policy.require(actor, Perm.MANAGE_GROUP, application.group)
     group = application.group
-    reason = clean_reason(reason, required=not accept)
+    reason = clean_reason(reason)
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise ValidationError(

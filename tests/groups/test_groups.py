@@ -185,7 +185,9 @@ def test_decline_needs_a_reason_and_tells_the_applicant(beta_world):
     manager = _client(beta_world["moderator"])
     url = reverse("groups:group_decide", args=[group.slug, application.pk])
 
-    manager.post(url, {"decision": "decline", "reason": ""})
+    for decision in ("decline", "accept"):
+        refused = manager.post(url, {"decision": decision, "reason": ""}, follow=True)
+        assert b"Write the reason" in refused.content
     application.refresh_from_db()
     assert application.status == ApplicationStatus.PENDING
     manager.post(url, {"decision": "decline", "reason": "The beta is full."})
@@ -502,6 +504,17 @@ def test_who_may_mention_a_group_is_its_setting(experts):
             make_user("outsider"), topic, body="@grinder-experts hi"
         )
     forum_actions.reply_to_topic(members[0], topic, body="@grinder-experts hi")
+    CommunityGroup.objects.filter(pk=group.pk).update(
+        mention_policy=MentionPolicy.MODERATORS
+    )
+    with pytest.raises(ValidationError, match="Only moderators"):
+        forum_actions.reply_to_topic(members[1], topic, body="@grinder-experts again")
+    moderator = make_moderator(make_category("Elsewhere"), "otto")
+    forum_actions.reply_to_topic(moderator, topic, body="@grinder-experts please")
+    # Not mentionable: the name is no mention at all, and is refused as unknown.
+    CommunityGroup.objects.filter(pk=group.pk).update(mentionable=False)
+    with pytest.raises(ValidationError, match="Nobody here is called"):
+        forum_actions.reply_to_topic(members[0], topic, body="@grinder-experts hm")
 
 
 def test_expert_group_is_told_of_a_new_question_at_once(experts):
