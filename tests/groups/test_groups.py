@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -617,3 +618,34 @@ def test_expiry_task_runs_on_the_clock(beta_world):
     later = timezone.now() + timedelta(hours=2)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert expire_memberships() == [1, 0]
+
+
+def test_deleting_a_beta_group_cannot_take_its_topics(beta_world):
+    with pytest.raises(ProtectedError):
+        beta_world["group"].delete()
+    assert Topic.objects.filter(pk=beta_world["topic"].pk).exists()
+
+
+def test_group_page_shows_only_answers_the_viewer_may_read(experts, beta_world):
+    group, members = experts
+    help_desk = make_category("Help", slug="help", kind=CategoryKind.QUESTIONS)
+    secret = make_category(
+        "Beta questions",
+        slug="beta-questions",
+        kind=CategoryKind.QUESTIONS,
+        restricted_to=beta_world["group"],
+    )
+    GroupMembership.objects.create(group=beta_world["group"], user=members[0])
+    public_q = make_topic(
+        help_desk, make_user("asker"), title="Public grinder question"
+    )
+    secret_q = make_topic(secret, members[0], title="Secret firmware question")
+    make_post(public_q, members[0], body="Public answer about burrs.")
+    make_post(secret_q, members[0], body="Secret answer.")
+
+    outsider = Client().get(group.get_absolute_url()).content.decode()
+    assert "Public grinder question" in outsider
+    assert "Secret firmware question" not in outsider
+    assert "expert0" in outsider  # members of a mentionable group are public
+    insider = _client(members[0]).get(group.get_absolute_url()).content.decode()
+    assert "Secret firmware question" in insider
