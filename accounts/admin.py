@@ -152,13 +152,31 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 class GroupMembershipInline(admin.TabularInline):
+    """Read-only: members join, are accepted, added and removed on the
+    group's manage page (/g/<slug>/manage/), where every change is audited
+    and the member told."""
+
     model = GroupMembership
-    autocomplete_fields = ("user",)
+    fields = ("user", "joined_at", "expires_at")
+    readonly_fields = ("user", "joined_at", "expires_at")
+    can_delete = False
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CommunityGroup)
 class CommunityGroupAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "flair")
+    list_display = ("name", "slug", "join_policy", "mentionable", "ends_at")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("terms_version",)
     inlines = [GroupMembershipInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: CommunityGroup, form: Any, change: bool
+    ) -> None:
+        # Terms are versioned: an application records the version accepted.
+        if change and "terms" in form.changed_data:
+            obj.terms_version += 1
+        super().save_model(request, obj, form, change)

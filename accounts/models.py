@@ -192,9 +192,25 @@ class Brand(models.Model):
         return self.name
 
 
+class JoinPolicy(models.TextChoices):
+    OPEN = "open", _("Open: anyone may join")
+    APPLICATION = "application", _("By application: managers decide")
+    INVITATION = "invitation", _("By invitation: managers add members")
+
+
+class MentionPolicy(models.TextChoices):
+    ANYONE = "anyone", _("Anyone who can post")
+    MEMBERS = "members", _("The group's members")
+    MODERATORS = "moderators", _("Moderators and administrators")
+
+
 class CommunityGroup(models.Model):
     """A segment of the community (beta testers, experts, a region) with its
-    own flair and, optionally, categories only its members can read."""
+    own flair and, optionally, categories only its members can read.
+
+    Members join, apply or are invited (join_policy); the groups app holds
+    applications, recommendations, mentions and expert routes, and every
+    change of membership goes through groups.actions."""
 
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -207,12 +223,65 @@ class CommunityGroup(models.Model):
     members: models.ManyToManyField[User, GroupMembership] = models.ManyToManyField(
         "User", through="GroupMembership", related_name="community_groups"
     )
+    join_policy = models.CharField(
+        max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.INVITATION
+    )
+    is_listed = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Listed on /g/ for everyone. Unlisted groups are seen by their "
+            "members and managers only."
+        ),
+    )
+    questions = models.TextField(
+        blank=True,
+        help_text=_("Questions asked of applicants, one per line."),
+    )
+    terms = models.TextField(
+        blank=True,
+        help_text=_(
+            "Terms applicants accept (a beta NDA, for example). Changing them "
+            "raises the version."
+        ),
+    )
+    terms_version = models.PositiveIntegerField(default=1)
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Every membership ends at this time (a beta's end)."),
+    )
+    mentionable = models.BooleanField(
+        default=False,
+        help_text=_("@slug in a post notifies the members; the group page is public."),
+    )
+    mention_policy = models.CharField(
+        max_length=12, choices=MentionPolicy.choices, default=MentionPolicy.MEMBERS
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:group", args=[self.slug])
+
+    @cached_property
+    def category_scope(self) -> frozenset[int]:
+        """The categories restricted to this group and their parents: whoever
+        moderates one of them manages the group (permissions.policy)."""
+        restricted = self.categories.order_by().values_list("pk", "parent_id")
+        routed = (
+            self.expert_routes.filter(category__isnull=False)
+            .order_by()
+            .values_list("category_id", "category__parent_id")
+        )
+        rows = restricted.union(routed, all=True)
+        return frozenset(pk for pair in rows for pk in pair if pk is not None)
+
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]
 
 
 class GroupMembership(models.Model):
@@ -221,6 +290,10 @@ class GroupMembership(models.Model):
         "User", on_delete=models.CASCADE, related_name="group_memberships"
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The member's own end (set by the manager who accepted them); the
+    # group's ends_at applies too, whichever comes first.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expiry_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("polls.urls")),
     # Elsewhere in the community (issue 19).
     path("", include("elsewhere.urls")),
+    # Community groups: /g/, applications, managers' decisions.
+    path("", include("groups.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Brand, User
+from accounts.models import Brand, CommunityGroup, User
 from accounts.roles import PostRole, Role
 from forum.cache import bump_on_commit
 from forum.limits import (
@@ -57,6 +57,8 @@ from forum.models import (
     Tag,
     Topic,
 )
+from groups.actions import check_group_mentions, record_group_mentions
+from groups.queries import mentionable_groups
 from images.actions import enqueue_post_images
 from images.queries import MAX_IMAGES_PER_POST, local_copies
 from notifications.events import (
@@ -146,6 +148,7 @@ def render_body(
     names = extract_mentions(body)
     check_mention_count(names)  # before any name is looked up
     mentioned: list[User] = []
+    groups: dict[str, CommunityGroup] = {}
     if names:
         lowered = {name.lower() for name in names}
         mentioned = list(
@@ -155,6 +158,9 @@ def render_body(
         )
         found = {user.username.lower() for user in mentioned}
         missing = [name for name in names if name.lower() not in found]
+        # groups: a mentionable group's slug is a mention too.
+        groups = mentionable_groups(missing) if missing else {}
+        missing = [name for name in missing if name.lower() not in groups]
         if missing:
             raise ValidationError(
                 ngettext(
@@ -172,7 +178,8 @@ def render_body(
             body,
             mentions={
                 user.username.lower(): user.get_absolute_url() for user in mentioned
-            },
+            }
+            | {slug: group.get_absolute_url() for slug, group in groups.items()},
             mention_labels={
                 user.username.lower(): _("%(brand)s · peer resource")
                 % {"brand": user.brand.name}
@@ -284,6 +291,7 @@ def create_topic(
     body_html, mentioned = render_body(body)
     check_posting_limits(author, body_html, mentioned)
     check_duplicate(author, body)
+    mentioned_groups = check_group_mentions(author, body)
     now = timezone.now()
 
     with transaction.atomic():
@@ -320,6 +328,7 @@ def create_topic(
         _auto_watch(author, topic)
         emit(EventKind.TOPIC_CREATED, actor=author, topic=topic, post=post)
         _emit_mentions(author, post, mentioned)
+        record_group_mentions(author, post, mentioned_groups)
         bump_on_commit()
     return topic
 
@@ -347,6 +356,7 @@ def reply_to_topic(
     check_slow_mode(author, topic)
     check_posting_limits(author, body_html, mentioned)
     check_duplicate(author, body)
+    mentioned_groups = check_group_mentions(author, body)
     now = timezone.now()
 
     with transaction.atomic():
@@ -411,6 +421,7 @@ def reply_to_topic(
             post=post,
         )
         _emit_mentions(author, post, mentioned)
+        record_group_mentions(author, post, mentioned_groups)
         bump_on_commit()
     topic.refresh_from_db()
     return post

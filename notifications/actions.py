@@ -43,6 +43,7 @@ MODERATOR_ONLY_KINDS = frozenset(
         NotificationKind.FLAGGED,
         NotificationKind.REVIEW_REQUESTED,
         NotificationKind.APPEAL_CREATED,
+        NotificationKind.GROUP_APPLICATION,  # groups: their managers
     }
 )
 

@@ -368,6 +368,11 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.APPEAL_CREATED,
         # insights: the report itself, rendered for the recipient at send time
         NotificationKind.INSIGHTS_WEEKLY,
+        # groups
+        NotificationKind.GROUP_APPLICATION,
+        NotificationKind.GROUP_MEMBERSHIP,
+        NotificationKind.GROUP_MENTIONED,
+        NotificationKind.EXPERT_QUESTION,
     )
 }
 

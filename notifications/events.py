@@ -137,6 +137,34 @@ class InsightsWeekly(TypedDict):
     week: str
 
 
+# groups
+class GroupApplied(TypedDict):
+    """An application waiting for the group's managers."""
+
+    group_id: int
+    group_slug: str
+    group_name: str
+    application_id: int
+
+
+class GroupMembershipChanged(TypedDict):
+    """Accepted, declined, added, removed, ending soon or ended; *text* is
+    the sentence the member reads (with the manager's reason)."""
+
+    group_id: int
+    group_slug: str
+    change: str
+    text: str
+    user_ids: list[int]
+
+
+class GroupMentioned(TypedDict):
+    """@group in a post: the members of the groups, once each."""
+
+    group_slugs: list[str]
+    user_ids: list[int]
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -158,6 +186,10 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.MODERATION_ACTION: ModerationActionTaken,
     # insights
     EventKind.INSIGHTS_WEEKLY: InsightsWeekly,
+    # groups
+    EventKind.GROUP_APPLIED: GroupApplied,
+    EventKind.GROUP_MEMBERSHIP: GroupMembershipChanged,
+    EventKind.GROUP_MENTIONED: GroupMentioned,
 }
 
 

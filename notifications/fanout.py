@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
-from forum.models import IdeaStatus, Post, Topic
+from forum.models import CategoryKind, IdeaStatus, Post, Topic
+from groups.models import ExpertRoute
 from ideas.models import IdeaVote
 from moderation.models import Appeal, Flag, FlagStatus, ModerationAction
 from notifications.events import PAYLOADS
@@ -140,10 +141,43 @@ def _plan_post_created(event: Event) -> Recipients:
 
 def _plan_topic_created(event: Event) -> Recipients:
     recipients: Recipients = {}
+    topic = _topic_of(event)
+    # groups: a new question reaches the expert groups routed to its
+    # category or tags at once, ahead of any brand representative.
+    _add(recipients, _experts(topic), NotificationKind.EXPERT_QUESTION)
     _add(
         recipients,
-        _watchers(_topic_of(event), new_topic=True),
+        _watchers(topic, new_topic=True),
         NotificationKind.WATCHED_CATEGORY_TOPIC,
+    )
+    return recipients
+
+
+def _experts(topic: Topic) -> list[int]:
+    """Members of the expert groups whose route covers *topic* (a question):
+    its category or parent, its tags, or both when a route names both."""
+    if topic.category.kind != CategoryKind.QUESTIONS:
+        return []
+    tag_ids = list(topic.tags.values_list("pk", flat=True))
+    in_category = Q(category__isnull=True) | Q(category_id__in=_category_ids(topic))
+    tagged = Q(tag__isnull=True) | Q(tag_id__in=tag_ids)
+    groups = ExpertRoute.objects.filter(in_category & tagged).values("group_id")
+    return sorted(
+        set(
+            User.objects.filter(group_memberships__group_id__in=groups).values_list(
+                "pk", flat=True
+            )
+        )
+    )
+
+
+def _plan_group_applied(event: Event) -> Recipients:
+    """Whoever may manage the group (policy.users_who_may_manage_group)."""
+    recipients: Recipients = {}
+    _add(
+        recipients,
+        sorted(policy.users_who_may_manage_group(event.payload.get("group_id"))),
+        NotificationKind.GROUP_APPLICATION,
     )
     return recipients
 
@@ -334,6 +368,20 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
     EventKind.INSIGHTS_WEEKLY: Planned(
         "the brand's active representatives", _plan_insights_weekly
     ),
+    # groups
+    EventKind.GROUP_APPLIED: Planned(
+        "the group's managers: moderators of its categories and administrators, "
+        "never brand representatives",
+        _plan_group_applied,
+    ),
+    EventKind.GROUP_MEMBERSHIP: Planned(
+        "the member the decision or the end concerns",
+        _to_payload_users(NotificationKind.GROUP_MEMBERSHIP),
+    ),
+    EventKind.GROUP_MENTIONED: Planned(
+        "the members of the mentioned groups who may read the topic, once each",
+        _to_payload_users(NotificationKind.GROUP_MENTIONED),
+    ),
 }
 
 
@@ -367,6 +415,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
     NotificationKind.MENTIONED,
+    NotificationKind.GROUP_MENTIONED,  # groups
     NotificationKind.QUOTED,
     NotificationKind.REPLIED,
     NotificationKind.FLAG_RESOLVED,
@@ -376,9 +425,12 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.IDEA_STATUS,
     NotificationKind.IDEA_RESPONSE_DUE,
     NotificationKind.LIKED,
+    NotificationKind.EXPERT_QUESTION,  # groups
     NotificationKind.WATCHED_TOPIC_POST,
     NotificationKind.WATCHED_CATEGORY_TOPIC,
     NotificationKind.INSIGHTS_WEEKLY,  # insights
+    NotificationKind.GROUP_APPLICATION,  # groups
+    NotificationKind.GROUP_MEMBERSHIP,
 ]
 _RANK = {kind: rank for rank, kind in enumerate(SPECIFICITY)}
 
@@ -492,6 +544,17 @@ _TEXTS: dict[str, str] = {
     NotificationKind.INSIGHTS_WEEKLY: _(
         "Your weekly listening report is ready (%(detail)s)"
     ),
+    # groups
+    NotificationKind.GROUP_APPLICATION: _(
+        "%(actor)s applied to join %(detail)s; you may decide"
+    ),
+    NotificationKind.GROUP_MEMBERSHIP: "%(detail)s",
+    NotificationKind.GROUP_MENTIONED: _(
+        "%(actor)s mentioned %(detail)s in “%(title)s”"
+    ),
+    NotificationKind.EXPERT_QUESTION: _(
+        "%(actor)s asked a question for your expert group: “%(title)s”"
+    ),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -524,6 +587,12 @@ def _detail(event: Event) -> str:
         return action.get_kind_display() if action is not None else ""
     if event.kind == EventKind.INSIGHTS_WEEKLY:  # insights
         return str(payload.get("week", ""))
+    if event.kind == EventKind.GROUP_MEMBERSHIP:  # groups
+        return str(payload.get("text", ""))
+    if event.kind == EventKind.GROUP_APPLIED:
+        return str(payload.get("group_name", ""))
+    if event.kind == EventKind.GROUP_MENTIONED:
+        return ", ".join(f"@{slug}" for slug in payload.get("group_slugs", []))
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail
@@ -551,6 +620,10 @@ def _url(kind: str, event: Event) -> str:
         )
     if kind == NotificationKind.INSIGHTS_WEEKLY:  # insights
         return reverse("insights:report")
+    if kind == NotificationKind.GROUP_APPLICATION:  # groups
+        return reverse("groups:group_manage", args=[event.payload.get("group_slug")])
+    if kind == NotificationKind.GROUP_MEMBERSHIP:
+        return reverse("groups:group", args=[event.payload.get("group_slug")])
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:

@@ -34,6 +34,10 @@ class EventKind(models.TextChoices):
     MODERATION_ACTION = "moderation.action", _("Moderation action taken")
     # insights
     INSIGHTS_WEEKLY = "insights.weekly", _("Weekly listening report sent")
+    # groups
+    GROUP_APPLIED = "group.applied", _("Application to a group received")
+    GROUP_MEMBERSHIP = "group.membership", _("Group membership decided or ended")
+    GROUP_MENTIONED = "group.mentioned", _("Groups mentioned")
 
 
 class Event(models.Model):
@@ -168,6 +172,14 @@ class NotificationKind(models.TextChoices):
         "insights_weekly",
         _("The weekly listening report (representatives)"),
     )
+    # groups
+    GROUP_APPLICATION = (
+        "group_application",
+        _("Applications to groups you manage (moderators)"),
+    )
+    GROUP_MEMBERSHIP = "group_membership", _("Your group applications and memberships")
+    GROUP_MENTIONED = "group_mentioned", _("Mentions of groups you belong to")
+    EXPERT_QUESTION = "expert_question", _("New questions for your expert groups")
 
 
 class Notification(models.Model):

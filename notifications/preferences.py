@@ -34,6 +34,11 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.APPEAL_CREATED: KindPreference.IMMEDIATELY,
     # insights: a representative can turn it off in their settings
     NotificationKind.INSIGHTS_WEEKLY: KindPreference.IMMEDIATELY,
+    # groups
+    NotificationKind.GROUP_APPLICATION: KindPreference.IMMEDIATELY,
+    NotificationKind.GROUP_MEMBERSHIP: KindPreference.IMMEDIATELY,
+    NotificationKind.GROUP_MENTIONED: KindPreference.IMMEDIATELY,
+    NotificationKind.EXPERT_QUESTION: KindPreference.IMMEDIATELY,
 }
 
 

@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Brand, User
+from accounts.models import Brand, CommunityGroup, JoinPolicy, MentionPolicy, User
 from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Escalation, Post, Topic
 from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAssignment
@@ -330,6 +330,24 @@ def _others_poll(world: World, actor: Actor) -> Poll:
     poll = Poll(topic=world.topic, question=_("An example poll"))
     poll.author = world.third_person
     return poll
+
+
+def _group(world: World, actor: Actor) -> CommunityGroup:
+    """A listed group taking applications, with a members-only category in
+    the discussion category (groups app); mentionable by its members."""
+    group = CommunityGroup(
+        pk=1,
+        name=_("Beta testers"),
+        slug="beta-testers",
+        join_policy=JoinPolicy.APPLICATION,
+        is_listed=True,
+        mentionable=True,
+        mention_policy=MentionPolicy.MEMBERS,
+    )
+    # Its members-only category's parent is the discussion category: who
+    # moderates that manages the group. Filled in by hand: no query.
+    group.__dict__["category_scope"] = frozenset({CATEGORY_PK})
+    return group
 
 
 def _nothing(world: World, actor: Actor) -> None:
@@ -729,6 +747,69 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy(
                     "The author may edit their own. Nobody may once a vote is cast."
                 ),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "groups",
+        gettext_lazy("Community groups"),
+        (
+            RowSpec(
+                "view_group",
+                gettext_lazy("See a listed group and how to join it"),
+                Perm.VIEW_GROUP,
+                _group,
+                gettext_lazy("Unlisted groups are seen by their members and managers."),
+            ),
+            RowSpec(
+                "join_group",
+                gettext_lazy("Join an open group, or apply to one"),
+                Perm.JOIN_GROUP,
+                _group,
+                gettext_lazy(
+                    "Applying answers the group's questions and records which "
+                    "version of its terms was accepted, and when."
+                ),
+            ),
+            RowSpec(
+                "manage_group",
+                gettext_lazy(
+                    "Accept or decline applications, add or remove members "
+                    "(with a reason the member reads)"
+                ),
+                Perm.MANAGE_GROUP,
+                _group,
+                gettext_lazy(
+                    "Moderators of the group's categories and administrators; "
+                    "every decision is recorded."
+                ),
+            ),
+            RowSpec(
+                "recommend_applicant",
+                gettext_lazy("Recommend an applicant to the group's managers"),
+                Perm.RECOMMEND_APPLICANT,
+                _group,
+                gettext_lazy("The managers see the recommendation and still decide."),
+            ),
+            RowSpec(
+                "mention_group",
+                gettext_lazy("Mention an expert group with @group"),
+                Perm.MENTION_GROUP,
+                _group,
+                gettext_lazy(
+                    "Each group says who may: anyone, its members or moderators. "
+                    "Group mentions are limited per day."
+                ),
+            ),
+            RowSpec(
+                "end_beta",
+                gettext_lazy(
+                    "End a beta: open its category to everyone or move its "
+                    "topics to a public ideas category"
+                ),
+                Perm.END_BETA,
+                _group,
+                gettext_lazy("Nothing is deleted; each moved topic says so in public."),
             ),
         ),
     ),

@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import CommunityGroup, JoinPolicy, MentionPolicy, User
 from accounts.roles import Role, TrustLevel
 from forum.models import Category, CategoryKind, Post, Topic
 from ideas.models import DecisionOwner
@@ -107,6 +107,18 @@ class Perm(StrEnum):
     VIEW_LISTENING_REPORT = "view_listening_report"
     # A member's private give-and-get page: that member only.
     VIEW_GIVE_GET = "view_give_get"
+    # --- groups: joining, managing, recommending, mentioning, ending a beta ---
+    VIEW_GROUP = "view_group"
+    # Join an open group, or apply to one that takes applications.
+    JOIN_GROUP = "join_group"
+    # Decide applications, add and remove members: moderators of the
+    # group's categories and admins, never brand representatives.
+    MANAGE_GROUP = "manage_group"
+    # A representative vouches for an applicant; managers still decide.
+    RECOMMEND_APPLICANT = "recommend_applicant"
+    MENTION_GROUP = "mention_group"
+    # Open a finished beta's category to everyone or move its topics.
+    END_BETA = "end_beta"
 
 
 @dataclass(frozen=True)
@@ -922,6 +934,147 @@ def may_see_poll_results(actor: Actor, poll: Poll, *, has_voted: bool) -> bool:
     return has_voted and poll.show_results == Poll.ShowResults.AFTER_VOTE
 
 
+# --- groups ------------------------------------------------------------------------------
+
+
+def manages_group(actor: Actor, group: CommunityGroup) -> bool:
+    """True for admins and for moderators of a category restricted to the
+    group or routing questions to it (or of its parent); never for a brand
+    representative (moderated_category_ids denies them first)."""
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return True
+    return not moderated.isdisjoint(group.category_scope)
+
+
+def _view_group(actor: Actor, group: CommunityGroup) -> Decision:
+    if group.is_listed or group.mentionable:
+        return ALLOW
+    if group.pk in _group_ids(actor):
+        return ALLOW
+    if manages_group(actor, group):
+        return ALLOW
+    return NOT_FOUND
+
+
+def _group_ended(group: CommunityGroup) -> bool:
+    return group.ends_at is not None and group.ends_at <= timezone.now()
+
+
+def _join_group(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if _group_ended(group):
+        return deny(_("This group has ended."))
+    if group.pk in _group_ids(actor):
+        return deny(_("You are already a member of this group."))
+    if group.join_policy == JoinPolicy.INVITATION:
+        return deny(_("This group is by invitation: its managers add members."))
+    return ALLOW
+
+
+def _manage_group(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(
+            _("Brand representatives never manage groups or remove their members.")
+        )
+    if manages_group(actor, group):
+        return ALLOW
+    return deny(
+        _("Only moderators of the group's categories and administrators manage it.")
+    )
+
+
+def _recommend_applicant(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor) and actor.brand_id is not None:
+        return ALLOW
+    return deny(_("Brand representatives may recommend applicants; managers decide."))
+
+
+def _mention_group(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if not actor.is_authenticated:
+        return deny(_("Sign in first."))
+    if actor.is_banned:
+        return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    if not group.mentionable:
+        return deny(_("@%(slug)s can't be mentioned.") % {"slug": group.slug})
+    if group.mention_policy == MentionPolicy.ANYONE:
+        return ALLOW
+    if group.mention_policy == MentionPolicy.MEMBERS:
+        if group.pk in _group_ids(actor) or manages_group(actor, group):
+            return ALLOW
+        return deny(
+            _("Only members of %(group)s can mention @%(slug)s.")
+            % {"group": group.name, "slug": group.slug}
+        )
+    moderated = moderated_category_ids(actor)
+    if moderated is None or moderated:
+        return ALLOW
+    return deny(_("Only moderators can mention @%(slug)s.") % {"slug": group.slug})
+
+
+def _end_beta(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never move or reopen members' topics."))
+    if is_admin(actor):
+        return ALLOW
+    return deny(_("Only administrators end a beta."))
+
+
+def visible_groups(
+    actor: Actor, groups: QuerySet[CommunityGroup]
+) -> QuerySet[CommunityGroup]:
+    """Keep the groups _view_group allows; tests check the two agree."""
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return groups
+    condition = Q(is_listed=True) | Q(mentionable=True) | Q(pk__in=_group_ids(actor))
+    if moderated:
+        managed = CommunityGroup.objects.filter(
+            Q(categories__pk__in=moderated)
+            | Q(categories__parent_id__in=moderated)
+            | Q(expert_routes__category_id__in=moderated)
+            | Q(expert_routes__category__parent_id__in=moderated)
+        ).values("pk")
+        condition |= Q(pk__in=managed)
+    return groups.filter(condition)
+
+
+def users_who_may_manage_group(group_id: int | None) -> set[int]:
+    """Everyone _manage_group allows for the group *group_id*, in two
+    queries (the bulk form, for telling managers of an application)."""
+    if group_id is None:
+        return set()
+    group = CommunityGroup.objects.filter(pk=group_id).first()
+    if group is None:
+        return set()
+    condition = Q(role=Role.ADMIN) | Q(is_superuser=True)
+    condition |= Q(
+        pk__in=User.objects.filter(
+            moderator_assignments__category_id__in=group.category_scope
+        ).values("pk")
+    )
+    return set(_acting_staff(None).filter(condition).values_list("pk", flat=True))
+
+
 # --- Querysets that agree with the rules ----------------------------------------------
 
 
@@ -1126,6 +1279,13 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     # insights
     Perm.VIEW_LISTENING_REPORT: _view_listening_report,
     Perm.VIEW_GIVE_GET: _view_give_get,
+    # groups
+    Perm.VIEW_GROUP: _view_group,
+    Perm.JOIN_GROUP: _join_group,
+    Perm.MANAGE_GROUP: _manage_group,
+    Perm.RECOMMEND_APPLICANT: _recommend_applicant,
+    Perm.MENTION_GROUP: _mention_group,
+    Perm.END_BETA: _end_beta,
 }
 
 

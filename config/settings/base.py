@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "polls",
     # Elsewhere in the community (issue 19): opted-in independent communities.
     "elsewhere",
+    # Community groups: joining, applications, expiry, mentions, experts.
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +237,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "elsewhere.expire_items",
         "schedule": crontab(minute=37),
     },
+    # groups: end memberships past their end, warn a week ahead
+    "groups-expire-memberships": {
+        "task": "groups.expire_memberships",
+        "schedule": crontab(minute=7),
+    },
 }
 
 # --- Auth and accounts ------------------------------------------------------------
@@ -363,6 +370,8 @@ NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 90)
 # a response from its decision owners, and the days they have to respond.
 IDEAS_RESPONSE_VOTES = env_int("IDEAS_RESPONSE_VOTES", 10)
 IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
+# groups: how many @group mentions one author may make in 24 hours.
+GROUP_MENTIONS_PER_DAY = env_int("GROUP_MENTIONS_PER_DAY", 5)
 # The window of the board's "recent votes" (velocity) sort.
 IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
 

@@ -18,9 +18,16 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import (
+    CommunityGroup,
+    GroupMembership,
+    JoinPolicy,
+    MentionPolicy,
+    User,
+)
 from forum import actions
 from forum.models import CategoryKind, IdeaStatus
+from groups import actions as groups_actions
 from ideas import actions as ideas_actions
 from ideas.models import DecisionOwner
 from insights.actions import send_weekly_reports
@@ -322,6 +329,60 @@ def insights_weekly(w: World) -> Expected:
     return {w.rep: NotificationKind.INSIGHTS_WEEKLY}
 
 
+# groups
+def _beta(w: World) -> CommunityGroup:
+    """A beta taking applications; its lab sits under General, so General's
+    moderators and the admin manage it (the representative never does)."""
+    group = CommunityGroup.objects.create(
+        name="Beta testers", slug="beta", join_policy=JoinPolicy.APPLICATION
+    )
+    make_category("Beta lab", slug="beta-lab", parent=w.category, restricted_to=group)
+    return group
+
+
+def group_applied(w: World) -> Expected:
+    group = _beta(w)
+    _start(w)
+    groups_actions.apply_to_group(make_user("applicant"), group)
+    return {
+        w.moderator: NotificationKind.GROUP_APPLICATION,
+        w.second_moderator: NotificationKind.GROUP_APPLICATION,
+        w.admin: NotificationKind.GROUP_APPLICATION,
+    }
+
+
+def group_membership(w: World) -> Expected:
+    applicant = make_user("applicant")
+    application = groups_actions.apply_to_group(applicant, _beta(w))
+    _start(w)
+    groups_actions.decide_application(
+        w.moderator, application, accept=True, reason="Welcome."
+    )
+    return {applicant: NotificationKind.GROUP_MEMBERSHIP}
+
+
+def group_mentioned(w: World) -> Expected:
+    experts = CommunityGroup.objects.create(
+        name="Descaling experts",
+        slug="descalers",
+        mentionable=True,
+        mention_policy=MentionPolicy.ANYONE,
+    )
+    lena, kim = make_user("lena"), make_user("kim")
+    GroupMembership.objects.create(group=experts, user=lena)
+    GroupMembership.objects.create(group=experts, user=kim)
+    _start(w)
+    actions.reply_to_topic(
+        make_user("newcomer"), w.topic, body="@descalers which acid is safest?"
+    )
+    return {
+        lena: NotificationKind.GROUP_MENTIONED,
+        kim: NotificationKind.GROUP_MENTIONED,
+        w.author: NotificationKind.REPLIED,
+        w.replier: NotificationKind.WATCHED_TOPIC_POST,
+    }
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -342,6 +403,10 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.APPEAL_DECIDED: appeal_decided,
     EventKind.MODERATION_ACTION: moderation_action,
     EventKind.INSIGHTS_WEEKLY: insights_weekly,  # insights
+    # groups
+    EventKind.GROUP_APPLIED: group_applied,
+    EventKind.GROUP_MEMBERSHIP: group_membership,
+    EventKind.GROUP_MENTIONED: group_mentioned,
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -412,6 +477,10 @@ KIND_PHRASES = {
     NotificationKind.IDEA_STATUS: "public status history",
     NotificationKind.IDEA_RESPONSE_DUE: "your response record is public",
     NotificationKind.INSIGHTS_WEEKLY: "Members to thank",  # insights
+    # groups
+    NotificationKind.GROUP_APPLICATION: "accept or decline the application",
+    NotificationKind.GROUP_MEMBERSHIP: "brand representatives never decide",
+    NotificationKind.GROUP_MENTIONED: "a group you belong to was mentioned",
 }
 
 

@@ -44,6 +44,8 @@ ACTION_MODULES = sorted(
         ROOT / "insights" / "actions.py",
         ROOT / "polls" / "actions.py",
         ROOT / "elsewhere" / "actions.py",
+        ROOT / "groups" / "actions.py",
+        ROOT / "groups" / "beta.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -81,6 +83,20 @@ ALLOWLIST: dict[str, str] = {
     ),
     "elsewhere.actions.expire_items": (
         "system action run by beat: deletes links older than the configured age"
+    ),
+    # groups
+    "groups.actions.clean_reason": "validates a manager's reason; writes nothing",
+    "groups.actions.expire_memberships": (
+        "system action run by beat: ends memberships past their own or their "
+        "group's end date and warns a week ahead; nobody acts, each end is audited"
+    ),
+    "groups.actions.check_group_mentions": (
+        "asks policy.check(MENTION_GROUP) for each mentioned group and turns a "
+        "refusal into a form message that keeps the post's text; writes nothing"
+    ),
+    "groups.actions.record_group_mentions": (
+        "called inside start_topic/reply_to_topic after they asked the policy "
+        "and check_group_mentions passed; records the mentions and the event"
     ),
     # insights: beat's weekly report acts for nobody and changes no content.
     "insights.actions.iso_week": "formats a date; writes nothing",

@@ -21,8 +21,11 @@ import re
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
+from accounts.models import CommunityGroup, GroupMembership, JoinPolicy
 from forum.models import CategoryKind, Post, Topic
+from groups.models import GroupApplication
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
 from polls.models import Poll, PollOption, PollVote
 from tests.factories import (
@@ -82,6 +85,11 @@ PEER_ENDPOINTS = {
     "mark_read",
     "mark_all_read",
     "preferences",
+    # groups: applying or joining for themselves, and recommending an
+    # applicant (managers still decide); managing is refused below
+    "group_join",
+    "group_apply",
+    "group_recommend",
 }
 # What a representative may do to their own post (and nobody else's).
 OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}
@@ -181,7 +189,19 @@ def scene():
     PollOption.objects.create(poll=poll, position=2, text="Misaligned")
     PollVote.objects.create(poll=poll, option=first_option, voter=critic)
     Topic.objects.filter(pk=topic.pk).update(has_poll=True)
+    # groups: a beta whose slug the walker fills in ("general"), the critic
+    # a member of it (a representative removing them must be refused) and an
+    # application waiting for its managers.
+    beta = CommunityGroup.objects.create(
+        name="General beta", slug="general", join_policy=JoinPolicy.APPLICATION
+    )
+    make_category("Beta lab", slug="beta-lab", restricted_to=beta)
+    GroupMembership.objects.create(group=beta, user=critic)
+    application = GroupApplication.objects.create(
+        group=beta, applicant=make_user("applicant"), created_at=timezone.now()
+    )
     return {
+        "application": application,
         "poll": poll,
         "poll_option": first_option,
         "topic": topic,
@@ -211,6 +231,7 @@ def _values(scene, topic, post) -> dict[str, str]:
         "path": "x",
         "url": "x",
         "poll_id": str(scene["poll"].pk),
+        "application_id": str(scene["application"].pk),
     }
 
 
@@ -234,6 +255,9 @@ def _payload(scene, post) -> dict[str, str]:
         "option": str(scene["poll_option"].pk),
         "question": "Rewritten by the brand?",
         "options": "Yes\nNo",
+        "decision": "accept",
+        "outcome": "open",
+        "username": "marco",
     }
 
 
@@ -305,6 +329,15 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     # link sent to the community's owner.
     assert statuses["sources"] == statuses["highlights_json"] == 405
     assert statuses["withdraw"] == 404
+    # groups: every management verb refused, the critic still a member.
+    for name in (
+        "group_decide",
+        "group_remove_member",
+        "group_add_member",
+        "group_end_beta",
+    ):
+        assert statuses[name] == 403, name
+    assert GroupMembership.objects.filter(user=scene["critic"]).exists()
     assert len(urls) > 50  # the admin alone has dozens
 
 

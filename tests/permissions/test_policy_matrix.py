@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Brand
+from accounts.models import Brand, CommunityGroup, JoinPolicy, MentionPolicy
 from accounts.roles import TrustLevel
 from forum.models import CategoryKind
 from ideas.models import DecisionOwner
@@ -17,6 +17,7 @@ from tests.factories import (
     make_brand,
     make_brand_rep,
     make_category,
+    make_group,
     make_moderator,
     make_post,
     make_topic,
@@ -75,7 +76,17 @@ def world():
         ]
     )
     topic = make_topic(category, third, title="Someone else's topic")
+    # groups: a listed beta taking applications, its category under "General".
+    group = make_group("Beta testers")
+    CommunityGroup.objects.filter(pk=group.pk).update(
+        join_policy=JoinPolicy.APPLICATION,
+        mentionable=True,
+        mention_policy=MentionPolicy.MEMBERS,
+    )
+    group.refresh_from_db()
+    make_category("Beta lab", slug="beta-lab", parent=category, restricted_to=group)
     return {
+        "group": group,
         "actors": actors,
         "category": category,
         "topic": topic,
@@ -146,6 +157,14 @@ TABLE = {
     # insights
     Perm.VIEW_LISTENING_REPORT: ("none", REPS | {"admin"}),
     Perm.VIEW_GIVE_GET: ("target", set()),  # someone else's page: nobody
+    # groups: managers are the moderators of the group's categories and
+    # admins, never a representative (who may only recommend)
+    Perm.VIEW_GROUP: ("group", set(ACTORS)),
+    Perm.JOIN_GROUP: ("group", SIGNED_IN),
+    Perm.MANAGE_GROUP: ("group", MODERATORS_HERE),
+    Perm.RECOMMEND_APPLICANT: ("group", REPS),
+    Perm.MENTION_GROUP: ("group", MODERATORS_HERE),  # members-only; nobody is one
+    Perm.END_BETA: ("group", {"admin"}),
 }
 
 

@@ -25,6 +25,7 @@ from config.celery import app as celery_app
 from elsewhere.management import demo as elsewhere_demo
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
+from groups.management import demo as groups_demo
 from health import compute as health_compute  # community health (issue 16)
 from ideas import actions as ideas_actions
 from ideas.models import Idea, IdeaDecision, IdeaVote
@@ -152,6 +153,9 @@ class Command(BaseCommand):
         self._polls(people, categories)
         # Elsewhere in the community (issue 19): listed communities and links.
         self.stdout.write(elsewhere_demo.seed(now))
+        # groups: join policies, a beta's terms and end, an expert route, an
+        # application waiting for the moderators (demo/groups.toml)
+        self.stdout.write(groups_demo.seed(now))
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
