@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("insights.urls")),
     # Polls on topics.
     path("", include("polls.urls")),
+    # Recognition: the member directory, "Confirmed by <brand>" (issue 17).
+    path("", include("recognition.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -137,6 +137,15 @@ class InsightsWeekly(TypedDict):
     week: str
 
 
+# recognition
+class AnswerConfirmed(TypedDict):
+    """A recognition.ConfirmationEntry: confirmed, or withdrawn."""
+
+    entry_id: int
+    brand_name: str
+    withdrawn: bool
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -158,6 +167,8 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.MODERATION_ACTION: ModerationActionTaken,
     # insights
     EventKind.INSIGHTS_WEEKLY: InsightsWeekly,
+    # recognition
+    EventKind.ANSWER_CONFIRMED: AnswerConfirmed,
 }
 
 

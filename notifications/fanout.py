@@ -334,6 +334,10 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
     EventKind.INSIGHTS_WEEKLY: Planned(
         "the brand's active representatives", _plan_insights_weekly
     ),
+    # recognition
+    EventKind.ANSWER_CONFIRMED: Planned(
+        "the answer's author", _to_post_author(NotificationKind.ANSWER_CONFIRMED)
+    ),
 }
 
 
@@ -366,6 +370,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.BRAND_ANSWERED,
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
+    NotificationKind.ANSWER_CONFIRMED,  # recognition
     NotificationKind.MENTIONED,
     NotificationKind.QUOTED,
     NotificationKind.REPLIED,
@@ -492,6 +497,11 @@ _TEXTS: dict[str, str] = {
     NotificationKind.INSIGHTS_WEEKLY: _(
         "Your weekly listening report is ready (%(detail)s)"
     ),
+    # recognition: the whole sentence is the detail (confirmed or withdrawn)
+    NotificationKind.ANSWER_CONFIRMED: _("%(detail)s in “%(title)s”"),
+    NotificationKind.BRAND_REQUEST + ":peer_first": _(
+        "No community answer yet in “%(title)s”: it is waiting for the brand"
+    ),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -524,6 +534,16 @@ def _detail(event: Event) -> str:
         return action.get_kind_display() if action is not None else ""
     if event.kind == EventKind.INSIGHTS_WEEKLY:  # insights
         return str(payload.get("week", ""))
+    if event.kind == EventKind.ANSWER_CONFIRMED:  # recognition
+        values = {
+            "actor": event.actor.name if event.actor else _("Someone"),
+            "brand": payload.get("brand_name", ""),
+        }
+        if payload.get("withdrawn"):
+            return (
+                _("%(actor)s withdrew %(brand)s's confirmation of your answer") % values
+            )
+        return _("%(actor)s confirmed your answer for %(brand)s") % values
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail
@@ -531,6 +551,13 @@ def _detail(event: Event) -> str:
 
 
 def _text(kind: str, event: Event) -> str:
+    if (
+        kind == NotificationKind.BRAND_REQUEST
+        and event.kind == EventKind.BRAND_REQUESTED
+        and event.actor_id is None
+    ):
+        # Peer-first routing opened the request: nobody asked.
+        kind = NotificationKind.BRAND_REQUEST + ":peer_first"
     values = {
         "actor": event.actor.name if event.actor else _("Someone"),
         "title": event.topic.title if event.topic else "",

@@ -34,6 +34,8 @@ class EventKind(models.TextChoices):
     MODERATION_ACTION = "moderation.action", _("Moderation action taken")
     # insights
     INSIGHTS_WEEKLY = "insights.weekly", _("Weekly listening report sent")
+    # recognition: a representative confirmed a member's answer, or withdrew it
+    ANSWER_CONFIRMED = "answer.confirmed", _("Answer confirmed by a brand")
 
 
 class Event(models.Model):
@@ -167,6 +169,11 @@ class NotificationKind(models.TextChoices):
     INSIGHTS_WEEKLY = (
         "insights_weekly",
         _("The weekly listening report (representatives)"),
+    )
+    # recognition
+    ANSWER_CONFIRMED = (
+        "answer_confirmed",
+        _("A brand confirmed your answer, or withdrew its confirmation"),
     )
 
 

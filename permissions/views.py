@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from ideas import queries as ideas_queries
 from permissions import explain
+from recognition import rules as award_rules
 
 
 @require_GET
@@ -16,7 +17,13 @@ def how_it_works_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "permissions/how_it_works/index.html",
-        {"matrix": matrix, "column_count": len(matrix.columns) + 1},
+        {
+            "matrix": matrix,
+            "column_count": len(matrix.columns) + 1,
+            # Recognition (issue 17): the rules the awards are computed from.
+            "award_rules": award_rules.RULES,
+            "never_rewarded": award_rules.NEVER_REWARDED,
+        },
     )
 
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "insights",
     # Polls on topics (issue 15, concept feedback).
     "polls",
+    # Recognition for peer-validated help, "Confirmed by <brand>" (issue 17).
+    "recognition",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +219,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "health.compute_health",
         "schedule": crontab(hour=2, minute=23),
     },
+    # Peers first (issue 17): questions nobody in the community answered in
+    # time go to the brand; awards recomputed from the facts nightly.
+    "route-unanswered-questions": {
+        "task": "forum.route_unanswered_questions",
+        "schedule": crontab(minute="*/10"),
+    },
+    "recompute-awards": {
+        "task": "recognition.recompute_all_awards",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # insights: each brand's representatives get the listening report weekly
     "insights-weekly-reports": {
         "task": "insights.send_weekly_reports",
@@ -352,6 +364,11 @@ IDEAS_RESPONSE_VOTES = env_int("IDEAS_RESPONSE_VOTES", 10)
 IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
 # The window of the board's "recent votes" (velocity) sort.
 IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
+
+# --- Peers first (issue 17) ------------------------------------------------------------
+# Hours a question waits for a community answer before the brand's
+# representatives are asked (a category's peer_first_hours overrides it).
+PEER_FIRST_HOURS = env_int("PEER_FIRST_HOURS", 12)
 
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256

@@ -43,6 +43,7 @@ ACTION_MODULES = sorted(
         ROOT / "ideas" / "actions.py",
         ROOT / "insights" / "actions.py",
         ROOT / "polls" / "actions.py",
+        ROOT / "recognition" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -53,6 +54,20 @@ ACTION_MODULES = sorted(
 
 # "module.function": why it need not ask the policy. Keep each reason true.
 ALLOWLIST: dict[str, str] = {
+    # Peers first and recognition (issue 17): system bookkeeping, no member acts.
+    "forum.actions.peer_first_hours": "reads a category's window; writes nothing",
+    "forum.actions.route_unanswered_questions": (
+        "system action run by beat: opens one brand request per unanswered "
+        "question after its peer-first window, exactly once; no member acts"
+    ),
+    "recognition.actions.help_facts": "a queryset of replies that helped; writes nothing",
+    "recognition.actions.recompute_awards": (
+        "system bookkeeping after an action committed (and nightly): derives "
+        "awards from the facts the policy-checked actions wrote"
+    ),
+    "recognition.actions.recompute_topic_awards": (
+        "system bookkeeping: recompute_awards for the people who posted in a topic"
+    ),
     # insights: beat's weekly report acts for nobody and changes no content.
     "insights.actions.iso_week": "formats a date; writes nothing",
     "insights.actions.send_weekly_reports": (
