@@ -368,6 +368,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.APPEAL_CREATED,
         # insights: the report itself, rendered for the recipient at send time
         NotificationKind.INSIGHTS_WEEKLY,
+        # recognition: what a brand's confirmation means for the member
+        NotificationKind.ANSWER_CONFIRMED,
     )
 }
 
