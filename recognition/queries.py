@@ -68,7 +68,7 @@ class Profile:
 
 def profile(viewer: Actor, user: User) -> Profile:
     """What *user* did, as *viewer* may see it. *posts* is a queryset for the
-    view to paginate (two queries); the rest is read here in six."""
+    view to paginate (two queries); the rest is read here in seven."""
     shown = _shown_posts(viewer, user)
     recent_topics = list(
         policy.visible_topics(
@@ -88,9 +88,7 @@ def profile(viewer: Actor, user: User) -> Profile:
         .defer("body_html", "body_source", "search_vector")
         .order_by("-created_at", "-pk")[:RECENT_ACCEPTED]
     )
-    accepted_count = (
-        accepted_qs.count() if len(accepted) >= RECENT_ACCEPTED else len(accepted)
-    )
+    accepted_count = accepted_qs.count()
     awards_qs = _visible_awards(viewer, user)
     awards = list(
         awards_qs.select_related("post", "post__topic", "category")
