@@ -75,7 +75,9 @@ def seed(now: datetime) -> str:
     }
     people = {user.username: user for user in User.objects.filter(username__in=names)}
     rep = User.objects.select_related("brand").get(username="rep")
-    brand = Brand.objects.get(pk=rep.brand_id)
+    brand = rep.brand
+    if brand is None:
+        raise Brand.DoesNotExist("the demo representative has no brand")
     confirmed = 0
     for question in data["questions"]:
         topic, replies = _question(question, people, now)
