@@ -1,0 +1,34 @@
+"""A member opens a profile that shows what someone did, and the member
+directory ranked by help other members validated."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_member_opens_the_directory_and_a_helpers_profile(demo, new_page):
+    page = new_page(demo["member"])
+    page.goto("/")
+    page.locator("[data-nav-menu] summary").click()
+    page.get_by_role("link", name="Members", exact=True).click()
+    page.get_by_role("heading", name="Members", level=1).wait_for()
+
+    rows = page.locator("[data-member]")
+    assert rows.count() >= 5
+    # The most helpful members come first; representatives are not listed.
+    first_help = rows.first.inner_text()
+    assert "recognised contribution" in first_help
+    assert page.locator('[data-member="rep"]').count() == 0
+
+    page.get_by_label("Help over").select_option("all")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**period=all**")
+    page.locator('[data-member="refractometer_rob"]').get_by_role("link").click()
+
+    page.get_by_role("heading", name="Help given").wait_for()
+    body = page.locator("main").inner_text()
+    assert "Helped" in body and "accepted answer" in body
+    assert "Shots gush after switching to a lighter roast" in body
+    assert page.locator("[data-award]").count() >= 1
+    page.get_by_role("link", name="How recognition works").click()
+    page.locator("#recognition").get_by_text("Found helpful by peers").wait_for()
