@@ -3,6 +3,9 @@ directory ranked by help other members validated."""
 
 import pytest
 
+from tests.e2e.conftest import DESKTOP, SCREENSHOTS
+from tests.e2e.support import assert_dark
+
 pytestmark = pytest.mark.e2e
 
 
@@ -32,3 +35,17 @@ def test_member_opens_the_directory_and_a_helpers_profile(demo, new_page):
     assert page.locator("[data-award]").count() >= 1
     page.get_by_role("link", name="How recognition works").click()
     page.locator("#recognition").get_by_text("Found helpful by peers").wait_for()
+
+
+def test_screenshots_of_a_profile(demo, new_page):
+    """A demo helper's profile, desktop, light and dark, for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page = new_page(demo["member"], viewport=DESKTOP, color_scheme=scheme)
+        page.goto("/u/refractometer_rob/")
+        page.get_by_role("heading", name="Help given").wait_for()
+        if scheme == "dark":
+            assert_dark(page)
+        path = SCREENSHOTS / f"profile-desktop-{scheme}.png"
+        page.screenshot(path=str(path), animations="disabled")
+        assert path.stat().st_size > 10_000
