@@ -82,7 +82,10 @@ def profile(viewer: Actor, user: User) -> Profile:
         .defer("body_html", "body_source", "search_vector")
         .order_by("-created_at", "-pk")
     )
-    accepted_qs = shown.filter(topic__accepted_post_id=F("pk"), number__gt=1)
+    # Answers accepted by the asker (someone else), as the award counts them.
+    accepted_qs = shown.filter(
+        topic__accepted_post_id=F("pk"), number__gt=1, topic__author__isnull=False
+    ).exclude(topic__author_id=F("author_id"))
     accepted = list(
         accepted_qs.select_related("topic", "topic__category")
         .defer("body_html", "body_source", "search_vector")
