@@ -4,6 +4,9 @@ representatives never earn awards and their likes never validate."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import recognition.tasks  # noqa: F401  (registers the task the action names)
@@ -293,3 +296,33 @@ def test_a_month_award_date_is_the_first_of_the_month():
     assert (
         _month_start(datetime(2026, 3, 1, tzinfo=UTC) - timedelta(seconds=1)).month == 2
     )
+
+
+def test_recognition_under_names_is_one_query_for_every_author_on_the_page(
+    client, help_desk, asker
+):
+    question = make_topic(help_desk, asker, title="Which tamper size for 58 mm?")
+
+    def count() -> tuple[int, int]:
+        cache.clear()  # every post fragment is a miss: the recognition is read
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(question.get_absolute_url())
+        assert response.status_code == 200
+        awards = [q for q in ctx.captured_queries if "recognition_award" in q["sql"]]
+        return len(ctx.captured_queries), len(awards)
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            helper = make_user()
+            earlier = make_topic(help_desk, make_user(), title=f"Earlier {helper}")
+            actions.accept_answer(earlier.author, make_post(earlier, helper))
+            make_post(question, helper, body=f"58.5 mm, from {helper}.")
+        recompute_awards(None)
+
+    grow(2)
+    small = count()
+    grow(8)
+    large = count()
+
+    assert small == large
+    assert small[1] == 1

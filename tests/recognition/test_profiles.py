@@ -2,14 +2,18 @@
 the member directory ranks by peer-validated help, filters by group; both
 cost the same number of queries at two data sizes."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from forum import actions
 from forum.models import CategoryKind
 from recognition.actions import recompute_awards
+from recognition.models import Award
 from tests.factories import (
     make_brand_rep,
     make_category,
@@ -142,12 +146,6 @@ def test_directory_ranks_by_help_over_the_period_and_filters_by_group(
 
 
 def test_directory_old_help_counts_for_all_time_not_the_last_30_days(client, help_desk):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from recognition.models import Award
-
     veteran = make_user("veteran")
     _help(veteran, help_desk, 2, prefix="v")
     recompute_awards(None)
