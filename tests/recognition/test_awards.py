@@ -312,7 +312,7 @@ def test_recognition_under_names_is_one_query_for_every_author_on_the_page(
         return len(ctx.captured_queries), len(awards)
 
     def grow(n: int) -> None:
-        for i in range(n):
+        for _ in range(n):
             helper = make_user()
             earlier = make_topic(help_desk, make_user(), title=f"Earlier {helper}")
             actions.accept_answer(earlier.author, make_post(earlier, helper))
