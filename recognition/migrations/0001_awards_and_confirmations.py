@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_user_moderator_alias_user_silenced_until_and_more'),
-        ('forum', '0009_peer_first_routing'),
+        ('forum', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
