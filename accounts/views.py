@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,13 +11,25 @@ from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
 from forum.cache import cache_anonymous_page
+from recognition import queries as recognition_queries
 
 
 @require_GET
 @cache_anonymous_page
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
-    profile = get_object_or_404(User, username=username, is_active=True)
-    return render(request, "accounts/profile/index.html", {"profile": profile})
+    """A person and what they did, as far as the viewer may read it."""
+    profile = get_object_or_404(
+        User.objects.select_related("brand"), username=username, is_active=True
+    )
+    done = recognition_queries.profile(request.user, profile)
+    page = Paginator(done.posts, recognition_queries.POSTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/profile/index.html",
+        {"profile": profile, "done": done, "page_obj": page},
+    )
 
 
 @login_required

@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("elsewhere.urls")),
     # Community groups: /g/, applications, managers' decisions.
     path("", include("groups.urls")),
+    # Recognition: the member directory, "Confirmed by <brand>" (issue 17).
+    path("", include("recognition.urls")),
 ]
 
 if settings.SERVE_MEDIA:

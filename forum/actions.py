@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
@@ -49,13 +49,16 @@ from forum.models import (
     BrandRequest,
     BrandStatus,
     Category,
+    CategoryKind,
     Escalation,
     Like,
     Post,
     PostRevision,
     ReadState,
+    RequestReason,
     Tag,
     Topic,
+    peer_reply_q,
 )
 from groups.actions import check_group_mentions, record_group_mentions
 from groups.queries import mentionable_groups
@@ -72,6 +75,7 @@ from notifications.events import (
 from notifications.models import TopicWatch, WatchLevel
 from permissions import policy
 from permissions.policy import Perm
+from recognition.enqueue import recompute_topic_awards_on_commit
 
 MAX_TAGS_PER_TOPIC = 4
 TITLE_MIN_LENGTH = 5
@@ -521,6 +525,7 @@ def delete_post(actor: User, post: Post) -> Post:
             _delete_topic(topic, now, post)
         else:
             _count_deleted_post(topic, post)
+        recompute_topic_awards_on_commit(topic.pk)
         bump_on_commit()
     return post
 
@@ -580,6 +585,7 @@ def like_post(actor: User, post: Post) -> Post:
         Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
         Topic.objects.filter(pk=post.topic_id).update(like_count=F("like_count") + 1)
         emit(EventKind.POST_LIKED, actor=actor, topic=post.topic, post=post)
+        recompute_topic_awards_on_commit(post.topic_id)
         bump_on_commit()
     post.like_count += 1
     return post
@@ -598,6 +604,7 @@ def unlike_post(actor: User, post: Post) -> Post:
         Topic.objects.filter(pk=post.topic_id).update(
             like_count=Greatest(F("like_count") - 1, 0)
         )
+        recompute_topic_awards_on_commit(post.topic_id)
         bump_on_commit()
     post.like_count = max(post.like_count - 1, 0)
     return post
@@ -612,6 +619,7 @@ def accept_answer(actor: User, post: Post) -> Topic:
         topic.accepted_post = post
         topic.is_solved = True
         emit(EventKind.ANSWER_ACCEPTED, actor=actor, topic=topic, post=post)
+        recompute_topic_awards_on_commit(topic.pk)
         bump_on_commit()
     return topic
 
@@ -627,6 +635,7 @@ def unaccept_answer(actor: User, topic: Topic) -> Topic:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, is_solved=False)
         topic.accepted_post = None
         topic.is_solved = False
+        recompute_topic_awards_on_commit(topic.pk)
         bump_on_commit()
     return topic
 
@@ -701,19 +710,154 @@ def ask_brand(
         ).first()
         if existing is not None:
             return existing
-        request = BrandRequest.objects.create(
-            topic=topic, brand=brand, requested_by=actor, note=note
+        return _open_brand_request(
+            topic, brand, requested_by=actor, reason=RequestReason.MEMBER, note=note
         )
-        Topic.objects.filter(pk=topic.pk).update(brand_status=BrandStatus.REQUESTED)
-        topic.brand_status = BrandStatus.REQUESTED
-        emit(
-            EventKind.BRAND_REQUESTED,
-            BrandRequested(brand_id=brand.pk, request_id=request.pk),
-            actor=actor,
-            topic=topic,
+
+
+def route_to_brand(
+    actor: User, topic: Topic, brand: Brand, *, note: str = ""
+) -> BrandRequest:
+    """A moderator hands *topic* to *brand*'s representatives.
+
+    The same request a member's "ask the brand" opens, labeled "routed by a
+    moderator" in the queue. Routing twice while a request is open is a no-op.
+    """
+    policy.require(actor, Perm.ROUTE_TO_BRAND, topic)
+    note = " ".join(note.split())
+    if len(note) > 300:
+        raise ValidationError(_("Keep the note under 300 characters."), code="note")
+    with transaction.atomic():
+        existing = BrandRequest.objects.filter(
+            topic=topic, brand=brand, answered_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        return _open_brand_request(
+            topic, brand, requested_by=actor, reason=RequestReason.MODERATOR, note=note
         )
-        bump_on_commit()
+
+
+def _open_brand_request(
+    topic: Topic,
+    brand: Brand,
+    *,
+    requested_by: User | None,
+    reason: RequestReason,
+    note: str = "",
+    now: datetime | None = None,
+) -> BrandRequest:
+    """Write the request, label the topic and tell the brand's representatives
+    (inside the caller's transaction)."""
+    request = BrandRequest.objects.create(
+        topic=topic,
+        brand=brand,
+        requested_by=requested_by,
+        reason=reason,
+        note=note,
+        created_at=now or timezone.now(),
+    )
+    Topic.objects.filter(pk=topic.pk).update(brand_status=BrandStatus.REQUESTED)
+    topic.brand_status = BrandStatus.REQUESTED
+    emit(
+        EventKind.BRAND_REQUESTED,
+        BrandRequested(brand_id=brand.pk, request_id=request.pk),
+        actor=requested_by,
+        topic=topic,
+    )
+    bump_on_commit()
     return request
+
+
+# Questions whose peer-first window ended longer ago than this are left alone:
+# turning routing on (or lowering a category's hours) must not flood the
+# representatives with the archive.
+PEER_FIRST_LOOKBACK = timedelta(days=7)
+
+
+def peer_first_hours(category: Category) -> int:
+    """The category's peer-first window in hours (0: never routed)."""
+    if category.peer_first_hours is not None:
+        return category.peer_first_hours
+    hours: int = settings.PEER_FIRST_HOURS
+    return hours
+
+
+def route_unanswered_questions(now: datetime | None = None) -> int:
+    """Open a system brand request for each question that had no community
+    answer within its category's peer-first window; return how many topics.
+
+    Run by beat (forum.route_unanswered_questions). Exactly once per topic and
+    brand (a partial unique constraint, and topics already routed are skipped).
+    A topic the brand was already asked about (a member asked, a moderator
+    routed) or spoke in is left alone. Every brand with an active
+    representative is asked.
+    """
+    now = now or timezone.now()
+    brands = list(
+        Brand.objects.filter(
+            representatives__role=Role.BRAND_REP, representatives__is_active=True
+        ).distinct()
+    )
+    if not brands:
+        return 0
+    peer_answer = Post.objects.filter(peer_reply_q(), topic_id=OuterRef("pk")).exclude(
+        author_id=OuterRef("author_id")
+    )
+    # A topic the brand was already asked about (by anyone, open or answered)
+    # or already spoke in is not routed again.
+    asked = BrandRequest.objects.filter(topic_id=OuterRef("pk"))
+    brand_spoke = Post.objects.filter(
+        topic_id=OuterRef("pk"), author_role=PostRole.BRAND_REP
+    )
+    routed = 0
+    for category in Category.objects.filter(kind=CategoryKind.QUESTIONS):
+        hours = peer_first_hours(category)
+        if hours <= 0:
+            continue
+        due = now - timedelta(hours=hours)
+        topics = (
+            Topic.objects.filter(
+                category=category,
+                created_at__lte=due,
+                created_at__gt=due - PEER_FIRST_LOOKBACK,
+                deleted_at__isnull=True,
+                merged_into__isnull=True,
+                is_hidden=False,
+                is_locked=False,
+                is_closed=False,
+                is_solved=False,
+            )
+            .exclude(Exists(asked))
+            .exclude(Exists(brand_spoke))
+            .exclude(Exists(peer_answer))
+            .select_related("category")
+            .order_by("created_at", "pk")
+        )
+        for topic in topics:
+            if _route_unanswered(topic, brands, now=now):
+                routed += 1
+    return routed
+
+
+def _route_unanswered(topic: Topic, brands: Sequence[Brand], *, now: datetime) -> bool:
+    with transaction.atomic():
+        locked = Topic.objects.select_for_update().filter(pk=topic.pk).first()
+        if (
+            locked is None
+            or locked.brand_requests.filter(reason=RequestReason.PEER_FIRST).exists()
+        ):
+            return False
+        locked.category = topic.category
+        for brand in brands:
+            _open_brand_request(
+                locked,
+                brand,
+                requested_by=None,
+                reason=RequestReason.PEER_FIRST,
+                now=now,
+            )
+    return True
 
 
 def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -> None:

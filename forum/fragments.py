@@ -81,6 +81,7 @@ def attach_post_content(topic: Topic, posts: Sequence[Post]) -> None:
     missed = [post for post in posts if keys.get(post.pk) not in hits]
     if missed:
         queries.prefetch_flair(missed)
+        queries.attach_author_recognition(topic, missed)
         _load_text(missed)
     rendered: dict[str, tuple[int, str]] = {}
     for post in posts:

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.roles import PostRole
 
@@ -59,6 +61,18 @@ class Category(models.Model):
         ),
     )
 
+    # Peer-first routing (questions categories): hours a question waits for a
+    # community answer before the brand's representatives are asked; empty:
+    # the site default (settings.PEER_FIRST_HOURS); 0: never routed.
+    peer_first_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Hours a question waits for a community answer before the brand's "
+            "representatives are asked. Empty: the site default; 0: never."
+        ),
+    )
+
     # Denormalized for the home page; maintained by forum.actions.
     topic_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
@@ -87,6 +101,21 @@ class Category(models.Model):
     @property
     def is_questions(self) -> bool:
         return self.kind == CategoryKind.QUESTIONS
+
+
+def peer_reply_q() -> models.Q:
+    """Live replies from the community: not a brand representative's (they
+    are a resource, not a peer) and not deleted, hidden or removed. A filter
+    on posts; callers leave out the asker's own replies. Peer-first routing
+    and the awards both count help with it."""
+    return models.Q(
+        number__gt=1,
+        deleted_at__isnull=True,
+        is_hidden=False,
+        removed_at__isnull=True,
+        author_brand__isnull=True,
+        author__isnull=False,
+    ) & ~models.Q(author_role=PostRole.BRAND_REP)
 
 
 class BrandStatus(models.TextChoices):
@@ -304,6 +333,7 @@ class Post(models.Model):
     excerpt: str
     brand_flagged: bool
     decide_form: Form | None
+    author_accepted_here: int
 
     class Meta:
         ordering = ["topic", "number"]
@@ -402,8 +432,18 @@ class ReadState(models.Model):
         return f"{self.user_id} read {self.topic_id} to {self.last_read_number}"
 
 
+class RequestReason(models.TextChoices):
+    """Why a brand request is in the representatives' queue."""
+
+    MEMBER = "member", _("Asked by a member")
+    MODERATOR = "moderator", _("Routed by a moderator")
+    PEER_FIRST = "peer_first", _("No community answer in time")
+
+
 class BrandRequest(models.Model):
-    """A member asked the brand to respond on a topic ("ask the brand")."""
+    """A request for the brand to respond on a topic: a member asked ("ask the
+    brand"), a moderator routed it, or a question had no community answer
+    within its category's peer-first window (requested_by is then empty)."""
 
     topic = models.ForeignKey(
         Topic, on_delete=models.CASCADE, related_name="brand_requests"
@@ -412,10 +452,17 @@ class BrandRequest(models.Model):
         "accounts.Brand", on_delete=models.CASCADE, related_name="requests"
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(
+        max_length=12, choices=RequestReason.choices, default=RequestReason.MEMBER
     )
     note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -436,7 +483,13 @@ class BrandRequest(models.Model):
                 fields=["topic", "brand", "requested_by"],
                 condition=models.Q(answered_at__isnull=True),
                 name="one_open_brand_request",
-            )
+            ),
+            # Peer-first routing opens one request per topic and brand, ever.
+            models.UniqueConstraint(
+                fields=["topic", "brand"],
+                condition=models.Q(reason="peer_first"),
+                name="one_peer_first_request",
+            ),
         ]
         indexes = [
             models.Index(
@@ -448,6 +501,23 @@ class BrandRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} asked on {self.topic_id}"
+
+    @property
+    def waited_for_peers(self) -> timedelta:
+        """How long the topic waited for a community answer before this request."""
+        return max(self.created_at - self.topic.created_at, timedelta(0))
+
+    @property
+    def waited_text(self) -> str:
+        """The wait, in words: "40 minutes", "12 hours", "3 days"."""
+        minutes = int(self.waited_for_peers.total_seconds() // 60)
+        if minutes < 60:
+            return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        hours = minutes // 60
+        if hours < 48:
+            return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+        days = hours // 24
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
 class Escalation(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import Exists, OuterRef, Subquery
 
 from accounts.models import Brand, CommunityGroup, User
@@ -24,6 +24,7 @@ from moderation.models import ModerationAction
 from notifications.models import TopicWatch
 from permissions import policy
 from permissions.policy import Actor
+from recognition.models import Award, AwardKind
 
 POSTS_PER_PAGE = 20
 TOPICS_PER_PAGE = 30
@@ -117,6 +118,8 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     posts_qs = (
         Post.objects.filter(topic=topic, number__gte=first, number__lte=last)
         .select_related("author", "author_brand", "reply_to")
+        # "Confirmed by <brand>" (recognition), a label in the cached part.
+        .select_related("confirmation__brand")
         # The text is in the cached fragment (forum/fragments.py reads it for
         # misses); the replied-to post is only a number and a name.
         .defer(*POST_TEXT_FIELDS, *(f"reply_to__{f}" for f in POST_TEXT_FIELDS))
@@ -158,6 +161,28 @@ def prefetch_flair(posts: Sequence[Post]) -> None:
             queryset=CommunityGroup.objects.exclude(flair="").only("name", "flair"),
         ),
     )
+
+
+def attach_author_recognition(topic: Topic, posts: Sequence[Post]) -> None:
+    """Set ``author_accepted_here`` on each post: how many accepted-answer
+    awards its author holds in the topic's category ("12 accepted answers in
+    Espresso"), with one query for every author of *posts*. Brand
+    representatives hold none (recognition.actions)."""
+    author_ids = {post.author_id for post in posts if post.author_id is not None}
+    counts: dict[int, int] = {}
+    if author_ids:
+        counts = dict(
+            Award.objects.filter(
+                kind=AwardKind.ACCEPTED_ANSWER,
+                category_id=topic.category_id,
+                user_id__in=author_ids,
+            )
+            .values("user_id")
+            .annotate(n=Count("pk"))
+            .values_list("user_id", "n")
+        )
+    for post in posts:
+        post.author_accepted_here = counts.get(post.author_id or 0, 0)
 
 
 def read_position(actor: Actor, topic: Topic) -> int:

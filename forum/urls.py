@@ -30,6 +30,11 @@ urlpatterns = [
         name="topic_first_unread",
     ),
     path("t/<int:topic_id>/ask-brand/", views.ask_brand_view, name="ask_brand"),
+    path(
+        "t/<int:topic_id>/route-to-brand/",
+        views.route_to_brand_view,
+        name="route_to_brand",
+    ),
     path("t/<int:topic_id>/escalate/", views.escalate_view, name="escalate"),
     path("brand/requests/", views.brand_queue_view, name="brand_queue"),
     path("bookmarks/", views.bookmarks_view, name="bookmarks"),

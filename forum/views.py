@@ -751,6 +751,34 @@ def ask_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     return redirect(topic.get_absolute_url())
 
 
+@login_required
+@require_POST
+def route_to_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
+    """A moderator hands a topic to a brand's representatives."""
+    topic = _topic_or_404(request, topic_id)
+    policy.require(request.user, Perm.ROUTE_TO_BRAND, topic)
+    form = AskBrandForm(request.POST)
+    brand = None
+    if form.is_valid():
+        brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+    if brand is None:
+        messages.error(request, _("Choose which brand to route the topic to."))
+        return redirect(topic.get_absolute_url())
+    try:
+        actions.route_to_brand(
+            request.user, topic, brand, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The topic is in %(brand)s's representatives' queue.")
+            % {"brand": brand.name},
+        )
+    return redirect(topic.get_absolute_url())
+
+
 # Requests in topics locked or closed since, listed under the queue (oldest first).
 ON_HOLD_SHOWN = 50
 

@@ -24,6 +24,7 @@ from moderation.audit import record
 from moderation.models import ModerationAction, Rule
 from notifications.events import EventKind, ModerationActionTaken, emit
 from permissions import policy
+from recognition.enqueue import recompute_topic_awards_on_commit
 
 REASON_MAX_LENGTH = 1000
 
@@ -99,6 +100,9 @@ def record_action(
         followed_brand_flag=followed_brand_flag,
         created_at=timezone.now(),
     )
+    if topic is not None:
+        # Hiding, removing or restoring posts changes what awards rest on.
+        recompute_topic_awards_on_commit(topic.pk)
     record(
         actor,
         f"moderation.{kind}",

@@ -373,6 +373,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.GROUP_MEMBERSHIP,
         NotificationKind.GROUP_MENTIONED,
         NotificationKind.EXPERT_QUESTION,
+        # recognition: what a brand's confirmation means for the member
+        NotificationKind.ANSWER_CONFIRMED,
     )
 }
 

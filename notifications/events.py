@@ -165,6 +165,15 @@ class GroupMentioned(TypedDict):
     user_ids: list[int]
 
 
+# recognition
+class AnswerConfirmed(TypedDict):
+    """A recognition.ConfirmationEntry: confirmed, or withdrawn."""
+
+    entry_id: int
+    brand_name: str
+    withdrawn: bool
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -190,6 +199,8 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.GROUP_APPLIED: GroupApplied,
     EventKind.GROUP_MEMBERSHIP: GroupMembershipChanged,
     EventKind.GROUP_MENTIONED: GroupMentioned,
+    # recognition
+    EventKind.ANSWER_CONFIRMED: AnswerConfirmed,
 }
 
 

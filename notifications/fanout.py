@@ -382,6 +382,10 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
         "the members of the mentioned groups who may read the topic, once each",
         _to_payload_users(NotificationKind.GROUP_MENTIONED),
     ),
+    # recognition
+    EventKind.ANSWER_CONFIRMED: Planned(
+        "the answer's author", _to_post_author(NotificationKind.ANSWER_CONFIRMED)
+    ),
 }
 
 
@@ -414,6 +418,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.BRAND_ANSWERED,
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
+    NotificationKind.ANSWER_CONFIRMED,  # recognition
     NotificationKind.MENTIONED,
     NotificationKind.GROUP_MENTIONED,  # groups
     NotificationKind.QUOTED,
@@ -555,6 +560,11 @@ _TEXTS: dict[str, str] = {
     NotificationKind.EXPERT_QUESTION: _(
         "%(actor)s asked a question for your expert group: “%(title)s”"
     ),
+    # recognition: the whole sentence is the detail (confirmed or withdrawn)
+    NotificationKind.ANSWER_CONFIRMED: _("%(detail)s in “%(title)s”"),
+    NotificationKind.BRAND_REQUEST + ":peer_first": _(
+        "No community answer yet in “%(title)s”: it is waiting for the brand"
+    ),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -593,6 +603,16 @@ def _detail(event: Event) -> str:
         return str(payload.get("group_name", ""))
     if event.kind == EventKind.GROUP_MENTIONED:
         return ", ".join(f"@{slug}" for slug in payload.get("group_slugs", []))
+    if event.kind == EventKind.ANSWER_CONFIRMED:  # recognition
+        values = {
+            "actor": event.actor.name if event.actor else _("Someone"),
+            "brand": payload.get("brand_name", ""),
+        }
+        if payload.get("withdrawn"):
+            return (
+                _("%(actor)s withdrew %(brand)s's confirmation of your answer") % values
+            )
+        return _("%(actor)s confirmed your answer for %(brand)s") % values
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail
@@ -600,6 +620,13 @@ def _detail(event: Event) -> str:
 
 
 def _text(kind: str, event: Event) -> str:
+    if (
+        kind == NotificationKind.BRAND_REQUEST
+        and event.kind == EventKind.BRAND_REQUESTED
+        and event.actor_id is None
+    ):
+        # Peer-first routing opened the request: nobody asked.
+        kind = NotificationKind.BRAND_REQUEST + ":peer_first"
     values = {
         "actor": event.actor.name if event.actor else _("Someone"),
         "title": event.topic.title if event.topic else "",

@@ -38,6 +38,8 @@ class EventKind(models.TextChoices):
     GROUP_APPLIED = "group.applied", _("Application to a group received")
     GROUP_MEMBERSHIP = "group.membership", _("Group membership decided or ended")
     GROUP_MENTIONED = "group.mentioned", _("Groups mentioned")
+    # recognition: a representative confirmed a member's answer, or withdrew it
+    ANSWER_CONFIRMED = "answer.confirmed", _("Answer confirmed by a brand")
 
 
 class Event(models.Model):
@@ -180,6 +182,11 @@ class NotificationKind(models.TextChoices):
     GROUP_MEMBERSHIP = "group_membership", _("Your group applications and memberships")
     GROUP_MENTIONED = "group_mentioned", _("Mentions of groups you belong to")
     EXPERT_QUESTION = "expert_question", _("New questions for your expert groups")
+    # recognition
+    ANSWER_CONFIRMED = (
+        "answer_confirmed",
+        _("A brand confirmed your answer, or withdrew its confirmation"),
+    )
 
 
 class Notification(models.Model):

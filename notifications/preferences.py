@@ -39,6 +39,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.GROUP_MEMBERSHIP: KindPreference.IMMEDIATELY,
     NotificationKind.GROUP_MENTIONED: KindPreference.IMMEDIATELY,
     NotificationKind.EXPERT_QUESTION: KindPreference.IMMEDIATELY,
+    # recognition
+    NotificationKind.ANSWER_CONFIRMED: KindPreference.IMMEDIATELY,
 }
 
 

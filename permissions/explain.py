@@ -31,6 +31,7 @@ from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAss
 from permissions import policy
 from permissions.policy import Actor, Perm
 from polls.models import Poll
+from recognition.models import Confirmation
 
 # --- The synthetic community the matrix is evaluated on ---------------------------------
 
@@ -270,6 +271,16 @@ def _answer_on_own_question(world: World, actor: Actor) -> Post:
 
 def _answer_on_others_question(world: World, actor: Actor) -> Post:
     return world.new_post(world.new_topic(world.questions))
+
+
+def _confirmation_of_answer(world: World, actor: Actor) -> Confirmation:
+    """The example brand's confirmation of a member's answer (recognition)."""
+    return Confirmation(
+        post=_answer_on_others_question(world, actor),
+        brand_id=BRAND_PK,
+        confirmed_by_name="brand-rep",
+        confirmed_at=world.now,
+    )
 
 
 def _question(world: World, actor: Actor) -> Topic:
@@ -661,6 +672,30 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Escalate a topic to the brand's support"),
                 Perm.ESCALATE_TO_SUPPORT,
                 _topic,
+            ),
+            RowSpec(
+                "route_to_brand",
+                gettext_lazy(
+                    "Route a topic to the brand (questions nobody answers in time "
+                    "go on their own)"
+                ),
+                Perm.ROUTE_TO_BRAND,
+                _topic,
+            ),
+            RowSpec(
+                "confirm_answer",
+                gettext_lazy(
+                    "Mark a member's answer “Confirmed by <brand>” (a label under it; "
+                    "the member keeps the credit)"
+                ),
+                Perm.CONFIRM_ANSWER,
+                _answer_on_others_question,
+            ),
+            RowSpec(
+                "withdraw_confirmation",
+                gettext_lazy("Withdraw the brand's confirmation, in public"),
+                Perm.WITHDRAW_CONFIRMATION,
+                _confirmation_of_answer,
             ),
             RowSpec(
                 "vote_idea",

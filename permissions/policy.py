@@ -25,7 +25,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from accounts.models import CommunityGroup, JoinPolicy, MentionPolicy, User
-from accounts.roles import Role, TrustLevel
+from accounts.roles import PostRole, Role, TrustLevel
 from forum.models import Category, CategoryKind, Post, Topic
 from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
@@ -82,6 +82,12 @@ class Perm(StrEnum):
     ANSWER_BRAND_REQUESTS = "answer_brand_requests"
     POST_OFFICIAL_ANSWER = "post_official_answer"
     ESCALATE_TO_SUPPORT = "escalate_to_support"
+    # Peers first (issue 17): a moderator hands a topic to the brand; a
+    # representative marks a member's answer "Confirmed by <brand>" (a label
+    # under the member's words) and may withdraw it, in public.
+    ROUTE_TO_BRAND = "route_to_brand"
+    CONFIRM_ANSWER = "confirm_answer"
+    WITHDRAW_CONFIRMATION = "withdraw_confirmation"
     # Ideas: voting is a member's (representatives' and admins' votes are
     # counted apart); deciding an idea's status is its decision owners' only.
     VOTE_IDEA = "vote_idea"
@@ -531,6 +537,59 @@ def _ask_brand(actor: Actor, topic: Topic) -> Decision:
         or topic.is_closed  # representatives could not reply to answer it
     ):
         return deny(_("This topic is closed to new requests."))
+    return ALLOW
+
+
+def _route_to_brand(actor: Actor, topic: Topic) -> Decision:
+    if not _view_topic(actor, topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("You represent a brand; answer the question instead."))
+    if not moderates(actor, topic.category):
+        return deny(_("Only moderators of this category route topics to the brand."))
+    if (
+        topic.deleted_at is not None
+        or topic.merged_into_id is not None
+        or topic.is_locked
+        or topic.is_closed  # representatives could not reply to answer it
+    ):
+        return deny(_("This topic is closed to new requests."))
+    return ALLOW
+
+
+def _confirm_answer(actor: Actor, post: Post) -> Decision:
+    """A representative stands behind a member's answer: a label under it."""
+    if not _view_topic(actor, post.topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not (is_brand_rep(actor) and actor.brand_id is not None):
+        return deny(_("Only brand representatives confirm answers."))
+    if post.number == 1:
+        return deny(_("Only answers can be confirmed, not the question."))
+    if post.author_id is None or post.author_role == PostRole.BRAND_REP:
+        return deny(_("Only a community member's answer can be confirmed."))
+    if (
+        post.deleted_at is not None
+        or post.is_hidden
+        or post.removed_at is not None
+        or post.topic.deleted_at is not None
+    ):
+        return deny(_("This answer is not shown, so it can't be confirmed."))
+    return ALLOW
+
+
+def _withdraw_confirmation(actor: Actor, confirmation: Any) -> Decision:
+    """*confirmation* is a recognition.Confirmation: its brand's
+    representatives may withdraw it (the withdrawal is shown too)."""
+    if not _view_topic(actor, confirmation.post.topic):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not (is_brand_rep(actor) and actor.brand_id == confirmation.brand_id):
+        return deny(_("Only the brand's representatives withdraw its confirmation."))
     return ALLOW
 
 
@@ -1264,6 +1323,9 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.ANSWER_BRAND_REQUESTS: _brand_tool,
     Perm.POST_OFFICIAL_ANSWER: _post_official_answer,
     Perm.ESCALATE_TO_SUPPORT: _brand_tool,
+    Perm.ROUTE_TO_BRAND: _route_to_brand,
+    Perm.CONFIRM_ANSWER: _confirm_answer,
+    Perm.WITHDRAW_CONFIRMATION: _withdraw_confirmation,
     Perm.VOTE_IDEA: _vote_idea,
     Perm.SET_IDEA_STATUS: _set_idea_status,
     Perm.NAME_DECISION_OWNER: _admin_only,

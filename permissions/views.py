@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from elsewhere import queries as elsewhere_queries
 from ideas import queries as ideas_queries
 from permissions import explain
+from recognition import rules as award_rules
 
 
 @require_GET
@@ -22,6 +23,9 @@ def how_it_works_view(request: HttpRequest) -> HttpResponse:
             "column_count": len(matrix.columns) + 1,
             # Read from the cache: this page costs no queries of its own.
             "highlights_on": elsewhere_queries.highlights_enabled(),
+            # Recognition (issue 17): the rules the awards are computed from.
+            "award_rules": award_rules.RULES,
+            "never_rewarded": award_rules.NEVER_REWARDED,
         },
     )
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "elsewhere",
     # Community groups: joining, applications, expiry, mentions, experts.
     "groups",
+    # Recognition for peer-validated help, "Confirmed by <brand>" (issue 17).
+    "recognition",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +223,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "health.compute_health",
         "schedule": crontab(hour=2, minute=23),
     },
+    # Peers first (issue 17): questions nobody in the community answered in
+    # time go to the brand; awards recomputed from the facts nightly.
+    "route-unanswered-questions": {
+        "task": "forum.route_unanswered_questions",
+        "schedule": crontab(minute="*/10"),
+    },
+    "recompute-awards": {
+        "task": "recognition.recompute_all_awards",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # insights: each brand's representatives get the listening report weekly
     "insights-weekly-reports": {
         "task": "insights.send_weekly_reports",
@@ -374,6 +386,11 @@ IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
 GROUP_MENTIONS_PER_DAY = env_int("GROUP_MENTIONS_PER_DAY", 5)
 # The window of the board's "recent votes" (velocity) sort.
 IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
+
+# --- Peers first (issue 17) ------------------------------------------------------------
+# Hours a question waits for a community answer before the brand's
+# representatives are asked (a category's peer_first_hours overrides it).
+PEER_FIRST_HOURS = env_int("PEER_FIRST_HOURS", 12)
 
 # --- Forum tunables -------------------------------------------------------------------
 FORUM_AVATAR_SIZE = 256

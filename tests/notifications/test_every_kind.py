@@ -50,6 +50,7 @@ from notifications.models import (
     WatchLevel,
 )
 from notifications.tasks import dispatch_event
+from recognition.actions import confirm_answer
 from tests.factories import (
     make_admin,
     make_brand_rep,
@@ -383,6 +384,13 @@ def group_mentioned(w: World) -> Expected:
     }
 
 
+# recognition
+def answer_confirmed(w: World) -> Expected:
+    _start(w)
+    confirm_answer(w.rep, w.post, note="Matches our descaling guide.")
+    return {w.replier: NotificationKind.ANSWER_CONFIRMED}
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -407,6 +415,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.GROUP_APPLIED: group_applied,
     EventKind.GROUP_MEMBERSHIP: group_membership,
     EventKind.GROUP_MENTIONED: group_mentioned,
+    EventKind.ANSWER_CONFIRMED: answer_confirmed,  # recognition
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -481,6 +490,7 @@ KIND_PHRASES = {
     NotificationKind.GROUP_APPLICATION: "accept or decline the application",
     NotificationKind.GROUP_MEMBERSHIP: "brand representatives never decide",
     NotificationKind.GROUP_MENTIONED: "a group you belong to was mentioned",
+    NotificationKind.ANSWER_CONFIRMED: "the credit for them stay yours",
 }
 
 
@@ -500,3 +510,27 @@ def test_brand_answer_to_someone_elses_topic_reaches_asker_once(settings):
     mine = Notification.objects.filter(recipient=asker)
     assert [n.kind for n in mine] == [NotificationKind.BRAND_ANSWERED]
     assert [m.to for m in mail.outbox].count([asker.email]) == 1
+
+
+def test_a_question_routed_after_the_peer_first_window_reaches_the_reps_once(
+    settings,
+):
+    """The system request (nobody asked) is told in its own words, in app and
+    by email, to the brand's representatives only."""
+    settings.NOTIFICATIONS_DAILY_EMAIL_CAP = 100
+    w = World()
+    help_desk = make_category("Help", slug="help", kind=CategoryKind.QUESTIONS)
+    question = make_topic(help_desk, w.author, title="Group head drips when off")
+    _start(w)
+
+    routed = actions.route_unanswered_questions(
+        now=question.created_at + timedelta(hours=settings.PEER_FIRST_HOURS)
+    )
+    _deliver()
+
+    assert routed == 1
+    notification = Notification.objects.get()
+    assert notification.recipient == w.rep
+    assert notification.kind == NotificationKind.BRAND_REQUEST
+    assert "No community answer yet" in notification.text
+    assert [m.to for m in mail.outbox] == [[w.rep.email]]

@@ -46,6 +46,7 @@ ACTION_MODULES = sorted(
         ROOT / "elsewhere" / "actions.py",
         ROOT / "groups" / "actions.py",
         ROOT / "groups" / "beta.py",
+        ROOT / "recognition" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -97,6 +98,20 @@ ALLOWLIST: dict[str, str] = {
     "groups.actions.record_group_mentions": (
         "called inside start_topic/reply_to_topic after they asked the policy "
         "and check_group_mentions passed; records the mentions and the event"
+    ),
+    # Peers first and recognition (issue 17): system bookkeeping, no member acts.
+    "forum.actions.peer_first_hours": "reads a category's window; writes nothing",
+    "forum.actions.route_unanswered_questions": (
+        "system action run by beat: opens one brand request per unanswered "
+        "question after its peer-first window, exactly once; no member acts"
+    ),
+    "recognition.actions.help_facts": "a queryset of replies that helped; writes nothing",
+    "recognition.actions.recompute_awards": (
+        "system bookkeeping after an action committed (and nightly): derives "
+        "awards from the facts the policy-checked actions wrote"
+    ),
+    "recognition.actions.recompute_topic_awards": (
+        "system bookkeeping: recompute_awards for the people who posted in a topic"
     ),
     # insights: beat's weekly report acts for nobody and changes no content.
     "insights.actions.iso_week": "formats a date; writes nothing",

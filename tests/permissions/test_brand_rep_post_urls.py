@@ -72,6 +72,9 @@ PEER_ENDPOINTS = {
     "post_like",
     "post_bookmark",  # private to the representative; changes nobody's content
     "escalate",
+    # "Confirmed by <brand>" (recognition): a label under a member's answer;
+    # the walk checks the member's words stay as they were, for everyone.
+    "confirm",
     # ideas: a representative may vote (counted apart, never in the total);
     # deciding is refused here (the walker's representative is no decision owner)
     "vote",
@@ -338,6 +341,10 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     ):
         assert statuses[name] == 403, name
     assert GroupMembership.objects.filter(user=scene["critic"]).exists()
+    # Peers first: routing a topic is a moderator's; confirming is the
+    # representative's, and leaves the member's post as it was.
+    assert statuses["route_to_brand"] == 403
+    assert statuses["confirm"] == 302
     assert len(urls) > 50  # the admin alone has dozens
 
 

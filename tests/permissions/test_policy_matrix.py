@@ -139,6 +139,10 @@ TABLE = {
     Perm.ANSWER_BRAND_REQUESTS: ("none", REPS | {"admin"}),
     Perm.ESCALATE_TO_SUPPORT: ("topic", REPS | {"admin"}),
     Perm.POST_OFFICIAL_ANSWER: ("question", REPS),
+    # Peers first (issue 17): moderators route; representatives confirm a
+    # member's answer (withdrawing: tests/recognition/test_confirmations.py).
+    Perm.ROUTE_TO_BRAND: ("topic", MODERATORS_HERE),
+    Perm.CONFIRM_ANSWER: ("post", REPS),
     Perm.VOTE_IDEA: ("idea", SIGNED_IN),
     # Nobody is named a decision owner here (see test_idea_status_*).
     Perm.SET_IDEA_STATUS: ("idea", set()),
@@ -234,6 +238,7 @@ def test_every_perm_is_in_the_table_or_tested_elsewhere():
         Perm.VOTE_POLL,  # tests/polls/test_poll_policy.py
         Perm.CLOSE_POLL,
         Perm.EDIT_POLL,
+        Perm.WITHDRAW_CONFIRMATION,  # tests/recognition/test_confirmations.py
     }
     assert set(TABLE) | tested_elsewhere == set(Perm)
 

@@ -35,6 +35,7 @@ from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
+from recognition.management import demo as peers_demo
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -156,6 +157,7 @@ class Command(BaseCommand):
         # groups: join policies, a beta's terms and end, an expert route, an
         # application waiting for the moderators (demo/groups.toml)
         self.stdout.write(groups_demo.seed(now))
+        self.stdout.write(peers_demo.seed(now))  # peers first, recognition (issue 17)
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
