@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("insights.urls")),
     # Polls on topics.
     path("", include("polls.urls")),
+    # Escalation to support desks: the desk's signed status callbacks.
+    path("", include("support.urls")),
 ]
 
 if settings.SERVE_MEDIA:

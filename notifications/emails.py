@@ -368,6 +368,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.APPEAL_CREATED,
         # insights: the report itself, rendered for the recipient at send time
         NotificationKind.INSIGHTS_WEEKLY,
+        # support: what the desk's status means for the asker
+        NotificationKind.SUPPORT_STATUS,
     )
 }
 

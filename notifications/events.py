@@ -137,6 +137,17 @@ class InsightsWeekly(TypedDict):
     week: str
 
 
+# support
+class SupportStatusChanged(TypedDict):
+    """A support desk's accepted status update (support.models.StatusUpdate);
+    *note* is the public line the thread shows ("Brevetto support: resolved")."""
+
+    update_id: int
+    status: str
+    note: str
+    user_ids: list[int]
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -158,6 +169,8 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.MODERATION_ACTION: ModerationActionTaken,
     # insights
     EventKind.INSIGHTS_WEEKLY: InsightsWeekly,
+    # support
+    EventKind.SUPPORT_STATUS_CHANGED: SupportStatusChanged,
 }
 
 

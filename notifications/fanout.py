@@ -334,6 +334,11 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
     EventKind.INSIGHTS_WEEKLY: Planned(
         "the brand's active representatives", _plan_insights_weekly
     ),
+    # support
+    EventKind.SUPPORT_STATUS_CHANGED: Planned(
+        "the member whose topic was escalated (its author)",
+        _to_payload_users(NotificationKind.SUPPORT_STATUS),
+    ),
 }
 
 
@@ -363,6 +368,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.APPEAL_CREATED,
     NotificationKind.REVIEW_CLEARED,
     NotificationKind.ESCALATED,
+    NotificationKind.SUPPORT_STATUS,  # support
     NotificationKind.BRAND_ANSWERED,
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
@@ -492,6 +498,8 @@ _TEXTS: dict[str, str] = {
     NotificationKind.INSIGHTS_WEEKLY: _(
         "Your weekly listening report is ready (%(detail)s)"
     ),
+    # support
+    NotificationKind.SUPPORT_STATUS: _("Your escalated topic “%(title)s”: %(detail)s"),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -524,6 +532,8 @@ def _detail(event: Event) -> str:
         return action.get_kind_display() if action is not None else ""
     if event.kind == EventKind.INSIGHTS_WEEKLY:  # insights
         return str(payload.get("week", ""))
+    if event.kind == EventKind.SUPPORT_STATUS_CHANGED:  # support
+        return str(payload.get("note", ""))
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail

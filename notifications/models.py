@@ -34,6 +34,11 @@ class EventKind(models.TextChoices):
     MODERATION_ACTION = "moderation.action", _("Moderation action taken")
     # insights
     INSIGHTS_WEEKLY = "insights.weekly", _("Weekly listening report sent")
+    # support: a support desk's status update on an escalated topic
+    SUPPORT_STATUS_CHANGED = (
+        "support.status_changed",
+        _("Support desk updated an escalation"),
+    )
 
 
 class Event(models.Model):
@@ -167,6 +172,11 @@ class NotificationKind(models.TextChoices):
     INSIGHTS_WEEKLY = (
         "insights_weekly",
         _("The weekly listening report (representatives)"),
+    )
+    # support
+    SUPPORT_STATUS = (
+        "support_status",
+        _("Support's status updates on your escalated topics"),
     )
 
 

@@ -34,6 +34,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.APPEAL_CREATED: KindPreference.IMMEDIATELY,
     # insights: a representative can turn it off in their settings
     NotificationKind.INSIGHTS_WEEKLY: KindPreference.IMMEDIATELY,
+    # support: the desk's status updates on a member's escalated topic
+    NotificationKind.SUPPORT_STATUS: KindPreference.IMMEDIATELY,
 }
 
 

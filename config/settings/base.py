@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "insights",
     # Polls on topics (issue 15, concept feedback).
     "polls",
+    # Escalation to brands' support desks (issue 18).
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +224,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "insights-weekly-reports": {
         "task": "insights.send_weekly_reports",
         "schedule": crontab(day_of_week=1, hour=8, minute=0),
+    },
+    # support: hand over escalations whose delivery task was lost
+    "support-sweep-deliveries": {
+        "task": "support.sweep_deliveries",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
     },
 }
 
@@ -428,3 +437,20 @@ IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
 # Fetch from loopback, private, link-local and reserved addresses too. Only
 # for tests and closed networks: it lets posts make the server reach inside.
 IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
+
+# --- Escalation to support desks (support app, issue 18) ----------------------------------
+# How an escalation reaches the brand's support desk: "none" (recorded in
+# Hearth only), "email" (a structured message to the desk's address) or
+# "webhook" (a signed JSON POST). Each brand's desk is set in the admin.
+ESCALATION_BACKEND = env_str("ESCALATION_BACKEND", "none")
+if ESCALATION_BACKEND not in ("none", "email", "webhook"):
+    raise ImproperlyConfigured(
+        f"ESCALATION_BACKEND must be none, email or webhook, not {ESCALATION_BACKEND!r}"
+    )
+# Seconds to connect to the desk's webhook URL, and to wait for its answer.
+SUPPORT_WEBHOOK_TIMEOUT = env_int("SUPPORT_WEBHOOK_TIMEOUT", 10)
+# Attempts before a delivery is marked failed (retried with backoff).
+SUPPORT_DELIVERY_MAX_ATTEMPTS = env_int("SUPPORT_DELIVERY_MAX_ATTEMPTS", 8)
+# A desk's status callback is refused when its signed timestamp is further
+# than this many seconds from Hearth's clock (replay protection).
+SUPPORT_CALLBACK_WINDOW_SECONDS = env_int("SUPPORT_CALLBACK_WINDOW_SECONDS", 300)

@@ -10,6 +10,7 @@ which in-app notification, and who got exactly one email.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -43,6 +44,9 @@ from notifications.models import (
     WatchLevel,
 )
 from notifications.tasks import dispatch_event
+from support.actions import receive_status_update
+from support.models import SupportDesk
+from support.signing import sign
 from tests.factories import (
     make_admin,
     make_brand_rep,
@@ -314,6 +318,26 @@ def moderation_action(w: World) -> Expected:
     return {w.replier: NotificationKind.MODERATION}
 
 
+# support
+def support_status_changed(w: World) -> Expected:
+    SupportDesk.objects.create(brand=w.rep.brand, webhook_secret="desk-secret")
+    escalation = actions.escalate_to_support(w.rep, w.topic)
+    _start(w)
+    body = json.dumps(
+        {"event_id": "evt-1", "reference": escalation.reference, "status": "resolved"}
+    ).encode()
+    now = timezone.now()
+    timestamp = str(int(now.timestamp()))
+    receive_status_update(
+        w.rep.brand.slug,
+        timestamp=timestamp,
+        signature=sign("desk-secret", timestamp, body),
+        body=body,
+        now=now,
+    )
+    return {w.author: NotificationKind.SUPPORT_STATUS}
+
+
 # insights
 def insights_weekly(w: World) -> Expected:
     make_post(w.topic, make_user("helper"), body="Descale every two months.")
@@ -342,6 +366,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.APPEAL_DECIDED: appeal_decided,
     EventKind.MODERATION_ACTION: moderation_action,
     EventKind.INSIGHTS_WEEKLY: insights_weekly,  # insights
+    EventKind.SUPPORT_STATUS_CHANGED: support_status_changed,  # support
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -412,6 +437,7 @@ KIND_PHRASES = {
     NotificationKind.IDEA_STATUS: "public status history",
     NotificationKind.IDEA_RESPONSE_DUE: "your response record is public",
     NotificationKind.INSIGHTS_WEEKLY: "Members to thank",  # insights
+    NotificationKind.SUPPORT_STATUS: "shows publicly in your topic",  # support
 }
 
 
