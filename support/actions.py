@@ -319,7 +319,7 @@ def outbound_payload(ticket: Ticket) -> dict[str, Any]:
         },
         "note": escalation.note,
         "callback_url": settings.SITE_URL
-        + reverse("support:callback", args=[escalation.brand.slug]),
+        + reverse("support:desk_callback", args=[escalation.brand.slug]),
     }
 
 

@@ -8,6 +8,6 @@ urlpatterns = [
     path(
         "support/callback/<slug:brand_slug>/",
         views.callback_view,
-        name="callback",
+        name="desk_callback",
     ),
 ]

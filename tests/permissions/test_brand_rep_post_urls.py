@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from forum.models import CategoryKind, Post, Topic
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
 from polls.models import Poll, PollOption, PollVote
+from support.models import SupportDesk
 from tests.factories import (
     PASSWORD,
     make_brand_rep,
@@ -181,6 +182,9 @@ def scene():
     PollOption.objects.create(poll=poll, position=2, text="Misaligned")
     PollVote.objects.create(poll=poll, option=first_option, voter=critic)
     Topic.objects.filter(pk=topic.pk).update(has_poll=True)
+    # Support: the brand's desk takes signed callbacks; the representative
+    # has a session but not the desk's signature, so the callback refuses them.
+    SupportDesk.objects.create(brand=rep.brand, webhook_secret="desk-secret")
     return {
         "poll": poll,
         "poll_option": first_option,
@@ -211,6 +215,7 @@ def _values(scene, topic, post) -> dict[str, str]:
         "path": "x",
         "url": "x",
         "poll_id": str(scene["poll"].pk),
+        "brand_slug": scene["rep"].brand.slug,
     }
 
 
@@ -299,6 +304,7 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     assert any("/edit/" in url for url in urls)
     # insights: the listening report and give-and-get pages are read-only.
     statuses = {name: status for _url, name, status in walked}
+    assert statuses["desk_callback"] == 403  # support: no signature, no status change
     assert statuses["report"] == statuses["give_get"] == 405
     assert statuses["community_give_get"] == 405
     assert len(urls) > 50  # the admin alone has dozens

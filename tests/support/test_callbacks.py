@@ -45,7 +45,7 @@ def escalated(scene):
 def _post(client, desk, data, *, slug="brevetto", **kwargs):
     body, headers = desk.callback(data, **kwargs)
     return client.post(
-        reverse("support:callback", args=[slug]),
+        reverse("support:desk_callback", args=[slug]),
         data=body,
         content_type="application/json",
         **headers,
@@ -163,7 +163,7 @@ def test_a_body_changed_after_signing_is_refused(client, scene, desk, escalated)
     before = data_state()
 
     response = client.post(
-        reverse("support:callback", args=["brevetto"]),
+        reverse("support:desk_callback", args=["brevetto"]),
         data=tampered,
         content_type="application/json",
         **headers,
@@ -178,7 +178,7 @@ def test_a_replayed_callback_is_refused_and_changes_nothing(
     client, scene, desk, escalated
 ):
     body, headers = desk.callback(_update(escalated, "waiting_on_customer", "evt-1"))
-    url = reverse("support:callback", args=["brevetto"])
+    url = reverse("support:desk_callback", args=["brevetto"])
     first = client.post(url, data=body, content_type="application/json", **headers)
     assert first.status_code == 200
     before = data_state()
@@ -280,7 +280,7 @@ def test_a_desk_without_a_secret_takes_no_callbacks(client, scene, desk, escalat
 
 
 def test_only_post_is_accepted(client, scene, escalated):
-    url = reverse("support:callback", args=["brevetto"])
+    url = reverse("support:desk_callback", args=["brevetto"])
 
     assert client.get(url).status_code == 405
     assert client.put(url).status_code == 405
@@ -306,7 +306,7 @@ def test_nobody_without_the_signature_can_post_a_callback(
     before = data_state()
 
     response = client.post(
-        reverse("support:callback", args=["brevetto"]),
+        reverse("support:desk_callback", args=["brevetto"]),
         data=json.dumps(_update(escalated, "resolved", "evt-1")),
         content_type="application/json",
     )

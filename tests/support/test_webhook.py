@@ -109,7 +109,7 @@ def test_the_payload_carries_what_the_asker_posted_publicly_and_nothing_private(
     assert payload["escalated_by"]["public_name"] == scene["rep"].name
     assert payload["note"] == "Pump replacement."
     assert payload["callback_url"] == "https://forum.example" + reverse(
-        "support:callback", args=["brevetto"]
+        "support:desk_callback", args=["brevetto"]
     )
     assert scene["asker"].email not in request.body.decode()
 
