@@ -33,6 +33,7 @@ from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
+from support.management import demo as support_demo
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -149,6 +150,7 @@ class Command(BaseCommand):
             self._create_topic(topic_data, people, categories, now)
         send_weekly_reports(now)
         self._polls(people, categories)
+        self.stdout.write(support_demo.seed(now))  # support: desk, status history
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
