@@ -176,7 +176,7 @@ class NotificationKind(models.TextChoices):
     # support
     SUPPORT_STATUS = (
         "support_status",
-        _("Support's status updates on your escalated topics"),
+        _("Status updates from support on your escalated topics"),
     )
 
 
