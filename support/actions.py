@@ -198,14 +198,16 @@ def enqueue_delivery(delivery_id: int) -> None:
 
 
 def send_again(actor: User, delivery_ids: list[int]) -> int:
-    """An administrator queues failed deliveries again (after fixing the
-    desk's address, say); the same idempotency key goes with them. Returns
-    how many were queued."""
+    """An administrator queues undelivered deliveries again (failed ones after
+    fixing the desk's address, say, or pending ones on a site without a
+    worker); the same idempotency key goes with them. Returns how many were
+    queued."""
     policy.require(actor, Perm.ACCESS_ADMIN, None)
     with transaction.atomic():
         failed = list(
             Delivery.objects.select_for_update()
-            .filter(pk__in=delivery_ids, status=DeliveryStatus.FAILED)
+            .filter(pk__in=delivery_ids)
+            .exclude(status=DeliveryStatus.DELIVERED)
             .values_list("pk", flat=True)
         )
         Delivery.objects.filter(pk__in=failed).update(status=DeliveryStatus.PENDING)
@@ -601,7 +603,9 @@ def _parse_update(body: bytes) -> tuple[str, str, str, str]:
             "invalid_status",
             "status must be one of: " + ", ".join(str(s) for s in DESK_STATUSES) + ".",
         )
-    ticket_id = data.get("ticket_id", "")
+    ticket_id = data.get("ticket_id")
+    if ticket_id is None:
+        ticket_id = ""
     if not isinstance(ticket_id, str | int) or isinstance(ticket_id, bool):
         raise CallbackRefused(400, "invalid_field", "ticket_id must be a string.")
     return event_id, reference, status, str(ticket_id)[:100]

@@ -78,11 +78,11 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["send_again"]
 
-    @admin.action(description="Send again (failed deliveries, same idempotency key)")
+    @admin.action(description="Send again (not delivered yet; same idempotency key)")
     def send_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         queued = actions.send_again(request.user, ids)  # type: ignore[arg-type]
-        messages.info(request, f"{queued} failed deliveries queued again.")
+        messages.info(request, f"{queued} undelivered deliveries queued again.")
 
 
 class StatusUpdateInline(ReadOnlyMixin, admin.TabularInline):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from config.celery import INFRASTRUCTURE_ERRORS
@@ -10,19 +13,30 @@ from support import actions, queries
 
 
 @shared_task(
+    bind=True,
     name="support.deliver_escalation",
     autoretry_for=(*INFRASTRUCTURE_ERRORS, actions.DeliveryFailed),
     max_retries=20,
 )
-def deliver_escalation(delivery_id: int) -> str:
+def deliver_escalation(self: Any, delivery_id: int) -> str:
     """Hand one escalation to its brand's support desk (email or signed
     webhook), retried with HearthTask's jittered exponential backoff when the
     desk answers 5xx, times out or cannot be reached. Idempotent: a delivered
     delivery is left alone, and every attempt carries the ticket's
     idempotency key, so the desk opens one ticket however often it is tried.
     actions.deliver_escalation marks it failed after
-    SUPPORT_DELIVERY_MAX_ATTEMPTS; returns the delivery's status."""
-    return actions.deliver_escalation(delivery_id)
+    SUPPORT_DELIVERY_MAX_ATTEMPTS; returns the delivery's status.
+
+    Without a worker (no REDIS_URL: tasks run in the web process after
+    commit) a failed attempt is not retried there, which would hold the
+    request through every backoff: the delivery stays pending, and an
+    administrator sends it again from the admin."""
+    try:
+        return actions.deliver_escalation(delivery_id)
+    except actions.DeliveryFailed:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return "pending"
+        raise
 
 
 @shared_task(name="support.sweep_deliveries")

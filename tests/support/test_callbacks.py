@@ -118,6 +118,15 @@ def test_status_updates_show_in_the_thread_and_reach_the_asker(
     assert "Escalate to support</a>" not in page
 
 
+def test_the_desks_ticket_id_is_kept(client, scene, desk, escalated):
+    data = {**_update(escalated, "open", "evt-1"), "ticket_id": 2291}
+    assert _post(client, desk, data).status_code == 200
+    data = {**_update(escalated, "resolved", "evt-2"), "ticket_id": None}
+    assert _post(client, desk, data).status_code == 200
+
+    assert Ticket.objects.get().desk_ticket_id == "2291"
+
+
 def test_the_same_status_again_is_acknowledged_without_a_note(
     client, scene, desk, escalated
 ):

@@ -192,3 +192,20 @@ def test_the_sweep_queues_deliveries_whose_task_was_lost(
     )
 
     assert sweep_deliveries.apply().get() == 1
+
+
+def test_without_a_worker_a_failed_attempt_waits_for_an_admin_not_the_request(
+    scene, desk, settings, django_capture_on_commit_callbacks
+):
+    """No REDIS_URL: tasks run in the web process; retrying there would hold
+    the request through every backoff."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    desk.script = [500, 500, 500]
+    _escalation, delivery = _escalate(scene, django_capture_on_commit_callbacks)
+
+    assert deliver_task.apply(args=(delivery.pk,)).get() == "pending"
+
+    assert len(desk.received) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempts == 1
