@@ -114,13 +114,16 @@ def escalate_to_support(
     backend = Backend(settings.ESCALATION_BACKEND)
     with transaction.atomic():
         locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        policy.require(actor, Perm.ESCALATE_TO_SUPPORT, locked)
         existing = (
             Escalation.objects.filter(topic=locked)
             .select_related("brand", "ticket")
             .first()
         )
         if existing is not None:
-            raise ValidationError(already_escalated(existing), code="already_escalated")
+            raise ValidationError(
+                already_escalated(existing, actor), code="already_escalated"
+            )
         escalation = Escalation.objects.create(
             topic=locked,
             brand=brand,
@@ -156,20 +159,25 @@ def escalate_to_support(
     return escalation
 
 
-def already_escalated(escalation: Escalation) -> str:
-    """The refusal a second escalation gets (for representatives and admins,
-    who may see the reference)."""
+def already_escalated(escalation: Escalation, viewer: User) -> str:
+    """The refusal a second escalation gets; the reference only for an admin
+    or a representative of the brand it went to (it is the member's)."""
     ticket = getattr(escalation, "ticket", None)
     status = ticket.get_status_display() if ticket else TicketStatus.AWAITING.label
-    return _(
-        "This topic was already escalated to %(brand)s support (reference "
-        "%(reference)s, status: %(status)s). Follow it up with the support desk "
-        "instead of escalating again."
-    ) % {
-        "brand": escalation.brand.name,
-        "reference": escalation.reference,
-        "status": status,
-    }
+    values = {"brand": escalation.brand.name, "status": status}
+    if viewer.role == Role.ADMIN or viewer.brand_id == escalation.brand_id:
+        return _(
+            "This topic was already escalated to %(brand)s support (reference "
+            "%(reference)s, status: %(status)s). Follow it up with the support "
+            "desk instead of escalating again."
+        ) % {**values, "reference": escalation.reference}
+    return (
+        _(
+            "This topic was already escalated to %(brand)s support (status: "
+            "%(status)s). A topic is escalated once."
+        )
+        % values
+    )
 
 
 def _new_reference(brand: Brand) -> str:

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from forum import actions as forum_actions
 from forum.models import Escalation
 from support.actions import deliver_escalation
@@ -25,7 +26,7 @@ from support.models import (
     Ticket,
     TicketStatus,
 )
-from tests.factories import make_post, make_user
+from tests.factories import make_brand, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,24 @@ def test_topic_page_queries_do_not_grow_with_status_updates(client, scene, setti
     assert many == one
     page = client.get(url).content.decode()
     assert page.count("support-note support-note-") == 13
+
+
+def test_another_brands_representative_is_refused_without_the_reference(
+    client, scene, settings
+):
+    settings.ESCALATION_BACKEND = "none"
+    first = forum_actions.escalate_to_support(scene["rep"], scene["topic"])
+    other = make_user("yuki", role=Role.BRAND_REP, brand=make_brand("Lumo"))
+    client.force_login(other)
+
+    response = client.post(
+        reverse("forum:escalate", args=[scene["topic"].pk]), {"note": "Ours too."}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "already escalated to Brevetto support (status: awaiting support)" in html
+    assert first.reference not in html
+    page = client.get(scene["topic"].get_absolute_url()).content.decode()
+    assert "Escalated to support · status awaiting support" in page
+    assert first.reference not in page
