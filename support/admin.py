@@ -7,6 +7,7 @@ every attempt, so an administrator can answer "did the desk get it?"."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -25,6 +26,8 @@ class SupportDeskAdmin(admin.ModelAdmin):
     list_display = ("brand", "display_name", "email", "webhook_url", "has_secret")
     fields = ("brand", "name", "email", "webhook_url", "webhook_secret", "updated_at")
     readonly_fields = ("updated_at",)
+    # A webhook URL typed without a scheme is taken as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(boolean=True, description="Secret set")
     def has_secret(self, desk: SupportDesk) -> bool:
