@@ -34,6 +34,8 @@ urlpatterns = [
     path("", include("groups.urls")),
     # Recognition: the member directory, "Confirmed by <brand>" (issue 17).
     path("", include("recognition.urls")),
+    # Escalation to support desks: the desk's signed status callbacks.
+    path("", include("support.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -20,7 +20,6 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -68,7 +67,6 @@ from notifications.events import (
     BrandRequested,
     EventKind,
     PostCreated,
-    TopicEscalated,
     ToUsers,
     emit,
 )
@@ -76,6 +74,7 @@ from notifications.models import TopicWatch, WatchLevel
 from permissions import policy
 from permissions.policy import Perm
 from recognition.enqueue import recompute_topic_awards_on_commit
+from support import actions as support_actions
 
 MAX_TAGS_PER_TOPIC = 4
 TITLE_MIN_LENGTH = 5
@@ -888,51 +887,15 @@ def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -
 def escalate_to_support(
     actor: User, topic: Topic, *, brand: Brand | None = None, note: str = ""
 ) -> Escalation:
-    """Hand *topic* to the brand's formal support.
+    """Hand *topic* to the brand's formal support, once (support.actions
+    does it: the ticket, the delivery to the desk, the status coming back).
 
     The topic shows a public "escalated to <Brand> support" note; the member
     who asked gets a private notice with the support link and a reference.
     Nothing is removed or hidden.
     """
     policy.require(actor, Perm.ESCALATE_TO_SUPPORT, topic)
-    brand = actor.brand if actor.role == Role.BRAND_REP else brand
-    if brand is None:
-        raise ValidationError(_("Choose the brand whose support takes this over."))
-    note = note.strip()
-    if len(note) > 500:
-        raise ValidationError(_("Keep the note under 500 characters."), code="note")
-    with transaction.atomic():
-        escalation = Escalation.objects.create(
-            topic=topic,
-            brand=brand,
-            escalated_by=actor,
-            member_id=topic.author_id,
-            reference=_new_reference(brand),
-            note=note,
-        )
-        Topic.objects.filter(pk=topic.pk).update(escalated_to=brand)
-        topic.escalated_to = brand
-        emit(
-            EventKind.TOPIC_ESCALATED,
-            TopicEscalated(
-                escalation_id=escalation.pk,
-                user_ids=[topic.author_id] if topic.author_id else [],
-            ),
-            actor=actor,
-            topic=topic,
-        )
-        bump_on_commit()
-    return escalation
-
-
-def _new_reference(brand: Brand) -> str:
-    prefix = "".join(ch for ch in brand.slug.upper() if ch.isalnum())[:4] or "HRTH"
-    while True:
-        reference = (
-            f"{prefix}-{get_random_string(6, 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789')}"
-        )
-        if not Escalation.objects.filter(reference=reference).exists():
-            return reference
+    return support_actions.escalate_to_support(actor, topic, brand=brand, note=note)
 
 
 # --- Read state --------------------------------------------------------------------------

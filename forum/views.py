@@ -35,7 +35,6 @@ from forum.models import (
     Bookmark,
     Category,
     CategoryKind,
-    Escalation,
     Post,
     ReadState,
     Tag,
@@ -49,6 +48,7 @@ from permissions.policy import Perm
 from polls import actions as poll_actions
 from polls import queries as poll_queries
 from polls.forms import NewTopicPollForm, add_poll_errors
+from support import queries as support_queries
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -280,7 +280,8 @@ def _render_topic(
     reply_check = policy.check(request.user, Perm.REPLY, topic)
     if reply_form is None and reply_check.allowed:
         reply_form = ReplyForm()
-    escalations = list(Escalation.objects.filter(topic=topic).select_related("brand"))
+    # Support: each escalation with its ticket and the desk's status notes.
+    escalations = support_queries.topic_escalations(topic)
     return render(
         request,
         "forum/topic/index.html",
@@ -829,6 +830,12 @@ def escalate_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     return render(
         request,
         "forum/escalate/index.html",
-        {"topic": topic, "form": form, "brands": queries.brands()},
+        {
+            "topic": topic,
+            "form": form,
+            "brands": queries.brands(),
+            # Escalating twice is refused: the page says where it stands.
+            "escalations": support_queries.topic_escalations(topic),
+        },
         status=status,
     )

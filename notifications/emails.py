@@ -375,6 +375,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.EXPERT_QUESTION,
         # recognition: what a brand's confirmation means for the member
         NotificationKind.ANSWER_CONFIRMED,
+        # support: what the desk's status means for the asker
+        NotificationKind.SUPPORT_STATUS,
     )
 }
 

@@ -174,6 +174,17 @@ class AnswerConfirmed(TypedDict):
     withdrawn: bool
 
 
+# support
+class SupportStatusChanged(TypedDict):
+    """A support desk's accepted status update (support.models.StatusUpdate);
+    *note* is the public line the thread shows ("Brevetto support: resolved")."""
+
+    update_id: int
+    status: str
+    note: str
+    user_ids: list[int]
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -201,6 +212,8 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.GROUP_MENTIONED: GroupMentioned,
     # recognition
     EventKind.ANSWER_CONFIRMED: AnswerConfirmed,
+    # support
+    EventKind.SUPPORT_STATUS_CHANGED: SupportStatusChanged,
 }
 
 

@@ -386,6 +386,11 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
     EventKind.ANSWER_CONFIRMED: Planned(
         "the answer's author", _to_post_author(NotificationKind.ANSWER_CONFIRMED)
     ),
+    # support
+    EventKind.SUPPORT_STATUS_CHANGED: Planned(
+        "the member whose topic was escalated (its author)",
+        _to_payload_users(NotificationKind.SUPPORT_STATUS),
+    ),
 }
 
 
@@ -415,6 +420,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.APPEAL_CREATED,
     NotificationKind.REVIEW_CLEARED,
     NotificationKind.ESCALATED,
+    NotificationKind.SUPPORT_STATUS,  # support
     NotificationKind.BRAND_ANSWERED,
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
@@ -565,6 +571,8 @@ _TEXTS: dict[str, str] = {
     NotificationKind.BRAND_REQUEST + ":peer_first": _(
         "No community answer yet in “%(title)s”: it is waiting for the brand"
     ),
+    # support
+    NotificationKind.SUPPORT_STATUS: _("Your escalated topic “%(title)s”: %(detail)s"),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -613,6 +621,8 @@ def _detail(event: Event) -> str:
                 _("%(actor)s withdrew %(brand)s's confirmation of your answer") % values
             )
         return _("%(actor)s confirmed your answer for %(brand)s") % values
+    if event.kind == EventKind.SUPPORT_STATUS_CHANGED:  # support
+        return str(payload.get("note", ""))
     detail = payload.get("action_kind") or payload.get("decision") or ""
     if event.kind == EventKind.APPEAL_DECIDED:
         detail = payload.get("status") or detail

@@ -40,6 +40,11 @@ class EventKind(models.TextChoices):
     GROUP_MENTIONED = "group.mentioned", _("Groups mentioned")
     # recognition: a representative confirmed a member's answer, or withdrew it
     ANSWER_CONFIRMED = "answer.confirmed", _("Answer confirmed by a brand")
+    # support: a support desk's status update on an escalated topic
+    SUPPORT_STATUS_CHANGED = (
+        "support.status_changed",
+        _("Support desk updated an escalation"),
+    )
 
 
 class Event(models.Model):
@@ -186,6 +191,11 @@ class NotificationKind(models.TextChoices):
     ANSWER_CONFIRMED = (
         "answer_confirmed",
         _("A brand confirmed your answer, or withdrew its confirmation"),
+    )
+    # support
+    SUPPORT_STATUS = (
+        "support_status",
+        _("Status updates from support on your escalated topics"),
     )
 
 

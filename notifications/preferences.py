@@ -41,6 +41,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.EXPERT_QUESTION: KindPreference.IMMEDIATELY,
     # recognition
     NotificationKind.ANSWER_CONFIRMED: KindPreference.IMMEDIATELY,
+    # support: the desk's status updates on a member's escalated topic
+    NotificationKind.SUPPORT_STATUS: KindPreference.IMMEDIATELY,
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "groups",
     # Recognition for peer-validated help, "Confirmed by <brand>" (issue 17).
     "recognition",
+    # Escalation to brands' support desks (issue 18).
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +256,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "groups-expire-memberships": {
         "task": "groups.expire_memberships",
         "schedule": crontab(minute=7),
+    },
+    # support: hand over escalations whose delivery task was lost
+    "support-sweep-deliveries": {
+        "task": "support.sweep_deliveries",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
     },
 }
 
@@ -487,3 +496,19 @@ ELSEWHERE_MAX_ITEMS_PER_FETCH = env_int("ELSEWHERE_MAX_ITEMS_PER_FETCH", 50)
 ELSEWHERE_MAX_BACKOFF_HOURS = env_int("ELSEWHERE_MAX_BACKOFF_HOURS", 24)
 # Days a withdrawal link stays valid; an administrator can send a new one.
 ELSEWHERE_WITHDRAW_LINK_DAYS = env_int("ELSEWHERE_WITHDRAW_LINK_DAYS", 30)
+# --- Escalation to support desks (support app, issue 18) ----------------------------------
+# How an escalation reaches the brand's support desk: "none" (recorded in
+# Hearth only), "email" (a structured message to the desk's address) or
+# "webhook" (a signed JSON POST). Each brand's desk is set in the admin.
+ESCALATION_BACKEND = env_str("ESCALATION_BACKEND", "none")
+if ESCALATION_BACKEND not in ("none", "email", "webhook"):
+    raise ImproperlyConfigured(
+        f"ESCALATION_BACKEND must be none, email or webhook, not {ESCALATION_BACKEND!r}"
+    )
+# Seconds to connect to the desk's webhook URL, and to wait for its answer.
+SUPPORT_WEBHOOK_TIMEOUT = env_int("SUPPORT_WEBHOOK_TIMEOUT", 10)
+# Attempts before a delivery is marked failed (retried with backoff).
+SUPPORT_DELIVERY_MAX_ATTEMPTS = env_int("SUPPORT_DELIVERY_MAX_ATTEMPTS", 8)
+# A desk's status callback is refused when its signed timestamp is further
+# than this many seconds from Hearth's clock (replay protection).
+SUPPORT_CALLBACK_WINDOW_SECONDS = env_int("SUPPORT_CALLBACK_WINDOW_SECONDS", 300)

@@ -14,7 +14,8 @@
   /* --- Relative times -------------------------------------------------------------------
      Pages and post fragments are served from caches for minutes, so "5 minutes ago"
      may have been true when the HTML was rendered. Recount it from the datetime
-     attribute in Django's own words (timesince: the largest unit and the next one).
+     attribute in Django's own words (timesince: the largest unit and the next one;
+     "just now" under a minute, as forum/templatetags/relative_time.py).
      Only times under four weeks old: there every unit has a fixed length, as in
      Django, and older ones are not made wrong by a few minutes. */
   var RECOUNT_BELOW = 28 * 86400;
@@ -48,7 +49,7 @@
       var then = Date.parse(times[i].getAttribute("datetime"));
       var seconds = Math.max(0, (now - then) / 1000);
       if (!isNaN(then) && seconds < RECOUNT_BELOW) {
-        times[i].textContent = timesince(seconds) + " ago";
+        times[i].textContent = seconds < 60 ? "just now" : timesince(seconds) + " ago";
       }
     }
   }

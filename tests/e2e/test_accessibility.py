@@ -56,6 +56,8 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (member, "/u/member/give-get/"),
         (visitor, "/community/give-get/"),
         (new_page(demo["rep"], color_scheme=scheme), "/brand/insights/"),
+        # support: an escalated topic with the desk's status notes
+        (visitor, topic("Group gasket leaking").get_absolute_url()),
     ]
     found = {}
     for page, url in pages:

@@ -10,6 +10,7 @@ which in-app notification, and who got exactly one email.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -51,6 +52,9 @@ from notifications.models import (
 )
 from notifications.tasks import dispatch_event
 from recognition.actions import confirm_answer
+from support.actions import receive_status_update
+from support.models import SupportDesk
+from support.signing import sign
 from tests.factories import (
     make_admin,
     make_brand_rep,
@@ -322,6 +326,26 @@ def moderation_action(w: World) -> Expected:
     return {w.replier: NotificationKind.MODERATION}
 
 
+# support
+def support_status_changed(w: World) -> Expected:
+    SupportDesk.objects.create(brand=w.rep.brand, webhook_secret="desk-secret")
+    escalation = actions.escalate_to_support(w.rep, w.topic)
+    _start(w)
+    body = json.dumps(
+        {"event_id": "evt-1", "reference": escalation.reference, "status": "resolved"}
+    ).encode()
+    now = timezone.now()
+    timestamp = str(int(now.timestamp()))
+    receive_status_update(
+        w.rep.brand.slug,
+        timestamp=timestamp,
+        signature=sign("desk-secret", timestamp, body),
+        body=body,
+        now=now,
+    )
+    return {w.author: NotificationKind.SUPPORT_STATUS}
+
+
 # insights
 def insights_weekly(w: World) -> Expected:
     make_post(w.topic, make_user("helper"), body="Descale every two months.")
@@ -416,6 +440,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.GROUP_MEMBERSHIP: group_membership,
     EventKind.GROUP_MENTIONED: group_mentioned,
     EventKind.ANSWER_CONFIRMED: answer_confirmed,  # recognition
+    EventKind.SUPPORT_STATUS_CHANGED: support_status_changed,  # support
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -491,6 +516,7 @@ KIND_PHRASES = {
     NotificationKind.GROUP_MEMBERSHIP: "brand representatives never decide",
     NotificationKind.GROUP_MENTIONED: "a group you belong to was mentioned",
     NotificationKind.ANSWER_CONFIRMED: "the credit for them stay yours",
+    NotificationKind.SUPPORT_STATUS: "shows publicly in your topic",  # support
 }
 
 

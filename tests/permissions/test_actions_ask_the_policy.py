@@ -47,6 +47,7 @@ ACTION_MODULES = sorted(
         ROOT / "groups" / "actions.py",
         ROOT / "groups" / "beta.py",
         ROOT / "recognition" / "actions.py",
+        ROOT / "support" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -179,6 +180,25 @@ ALLOWLIST: dict[str, str] = {
     "moderation.actions.flags.flag_weight": "computes a flag's weight",
     "moderation.actions.flags.open_flag_weight": "sums open flags; writes nothing",
     "moderation.actions.sanctions.clean_duration": "validates a duration",
+    # support: escalations handed to a desk, and the desk's signed callbacks.
+    "support.actions.already_escalated": "formats the refusal message; writes nothing",
+    "support.actions.enqueue_delivery": (
+        "queues the delivery task for a delivery escalate_to_support or send_again "
+        "wrote after asking the policy (and the beat sweep re-queues lost ones)"
+    ),
+    "support.actions.deliver_escalation": (
+        "system step run by the support.deliver_escalation task: hands an "
+        "escalation a representative made to the brand's desk and records the "
+        "attempt; nobody acts here"
+    ),
+    "support.actions.outbound_payload": "builds the webhook JSON; writes nothing",
+    "support.actions.escalation_email": "builds the desk's email; writes nothing",
+    "support.actions.receive_status_update": (
+        "acts for the brand's support desk, not a member: the HMAC signature over "
+        "timestamp and body is the only credential and is verified (with the "
+        "timestamp window and event id) before anything changes"
+    ),
+    "support.actions.status_note": "formats the public status line; writes nothing",
     # System bookkeeping inside actions that asked.
     "moderation.actions.sanctions.recompute_sanction_state": (
         "re-derives silenced_until / suspended_until from the Sanction rows, "

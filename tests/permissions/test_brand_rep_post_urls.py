@@ -28,6 +28,7 @@ from forum.models import CategoryKind, Post, Topic
 from groups.models import GroupApplication
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
 from polls.models import Poll, PollOption, PollVote
+from support.models import SupportDesk
 from tests.factories import (
     PASSWORD,
     make_brand_rep,
@@ -203,6 +204,9 @@ def scene():
     application = GroupApplication.objects.create(
         group=beta, applicant=make_user("applicant"), created_at=timezone.now()
     )
+    # Support: the brand's desk takes signed callbacks; the representative
+    # has a session but not the desk's signature, so the callback refuses them.
+    SupportDesk.objects.create(brand=rep.brand, webhook_secret="desk-secret")
     return {
         "application": application,
         "poll": poll,
@@ -235,6 +239,7 @@ def _values(scene, topic, post) -> dict[str, str]:
         "url": "x",
         "poll_id": str(scene["poll"].pk),
         "application_id": str(scene["application"].pk),
+        "brand_slug": scene["rep"].brand.slug,
     }
 
 
@@ -326,6 +331,7 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     assert any("/edit/" in url for url in urls)
     # insights: the listening report and give-and-get pages are read-only.
     statuses = {name: status for _url, name, status in walked}
+    assert statuses["desk_callback"] == 403  # support: no signature, no status change
     assert statuses["report"] == statuses["give_get"] == 405
     assert statuses["community_give_get"] == 405
     # Elsewhere (issue 19): pages are read-only; a withdrawal needs the signed

@@ -466,7 +466,8 @@ def _populate(n: int) -> None:
             role=Role.BRAND_REP, brand=brands[i % 2], brand_since=timezone.now()
         )
         make_post(topic, rep)
-        forum_actions.escalate_to_support(rep, topic)
+        # A topic is escalated once (support app): each rep escalates their own.
+        forum_actions.escalate_to_support(rep, make_topic(parent, make_user()))
         category = make_category(parent=parent) if i == 0 else make_category()
         make_moderator(category)
 

@@ -36,6 +36,7 @@ from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
 from recognition.management import demo as peers_demo
+from support.management import demo as support_demo
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -158,6 +159,7 @@ class Command(BaseCommand):
         # application waiting for the moderators (demo/groups.toml)
         self.stdout.write(groups_demo.seed(now))
         self.stdout.write(peers_demo.seed(now))  # peers first, recognition (issue 17)
+        self.stdout.write(support_demo.seed(now))  # support: desk, status history
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
