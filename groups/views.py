@@ -68,7 +68,9 @@ def group_view(request: HttpRequest, slug: str) -> HttpResponse:
     group = _group_or_404(request, slug)
     manages = policy.can(request.user, Perm.MANAGE_GROUP, group)
     page = queries.group_page(
-        request.user, group, show_members=group.mentionable or manages
+        request.user,
+        group,
+        show_members=policy.can(request.user, Perm.VIEW_GROUP_MEMBERS, group),
     )
     is_member = request.user.is_authenticated and group.pk in request.user.group_ids
     return render(

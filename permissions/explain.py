@@ -797,6 +797,20 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Unlisted groups are seen by their members and managers."),
             ),
             RowSpec(
+                "view_group_members",
+                gettext_lazy(
+                    "See who belongs to a group (its member list, the groups "
+                    "on a profile, the directory's group filter)"
+                ),
+                Perm.VIEW_GROUP_MEMBERS,
+                _group,
+                gettext_lazy(
+                    "Expert (mentionable) groups to everyone; other groups, "
+                    "a beta's included, to their managers only. Your own "
+                    "groups show on your profile to you."
+                ),
+            ),
+            RowSpec(
                 "join_group",
                 gettext_lazy("Join an open group, or apply to one"),
                 Perm.JOIN_GROUP,

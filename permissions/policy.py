@@ -115,6 +115,9 @@ class Perm(StrEnum):
     VIEW_GIVE_GET = "view_give_get"
     # --- groups: joining, managing, recommending, mentioning, ending a beta ---
     VIEW_GROUP = "view_group"
+    # Who belongs to a group: its member list, the groups on a profile, the
+    # directory's group filter. Mentionable groups to everyone; managers.
+    VIEW_GROUP_MEMBERS = "view_group_members"
     # Join an open group, or apply to one that takes applications.
     JOIN_GROUP = "join_group"
     # Decide applications, add and remove members: moderators of the
@@ -1016,6 +1019,16 @@ def _view_group(actor: Actor, group: CommunityGroup) -> Decision:
     return NOT_FOUND
 
 
+def _view_group_members(actor: Actor, group: CommunityGroup) -> Decision:
+    if not _view_group(actor, group):
+        return NOT_FOUND
+    if group.mentionable:
+        return ALLOW
+    if manages_group(actor, group):
+        return ALLOW
+    return deny(_("This group's members are not published."))
+
+
 def _group_ended(group: CommunityGroup) -> bool:
     return group.ends_at is not None and group.ends_at <= timezone.now()
 
@@ -1107,13 +1120,33 @@ def visible_groups(
         return groups
     condition = Q(is_listed=True) | Q(mentionable=True) | Q(pk__in=_group_ids(actor))
     if moderated:
-        managed = CommunityGroup.objects.filter(
-            Q(categories__pk__in=moderated)
-            | Q(categories__parent_id__in=moderated)
-            | Q(expert_routes__category_id__in=moderated)
-            | Q(expert_routes__category__parent_id__in=moderated)
-        ).values("pk")
-        condition |= Q(pk__in=managed)
+        condition |= _managed_groups_q(moderated)
+    return groups.filter(condition)
+
+
+def _managed_groups_q(moderated: frozenset[int]) -> Q:
+    """manages_group() as a filter on groups, for a moderator of *moderated*."""
+    managed = CommunityGroup.objects.filter(
+        Q(categories__pk__in=moderated)
+        | Q(categories__parent_id__in=moderated)
+        | Q(expert_routes__category_id__in=moderated)
+        | Q(expert_routes__category__parent_id__in=moderated)
+    ).values("pk")
+    return Q(pk__in=managed)
+
+
+def groups_with_visible_members(
+    actor: Actor, groups: QuerySet[CommunityGroup]
+) -> QuerySet[CommunityGroup]:
+    """Keep the groups whose membership _view_group_members shows *actor*
+    (profiles, the member directory's group filter); tests check the two
+    agree. Every such group is one _view_group allows too."""
+    moderated = moderated_category_ids(actor)
+    if moderated is None:
+        return groups
+    condition = Q(mentionable=True)
+    if moderated:
+        condition |= _managed_groups_q(moderated)
     return groups.filter(condition)
 
 
@@ -1343,6 +1376,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_GIVE_GET: _view_give_get,
     # groups
     Perm.VIEW_GROUP: _view_group,
+    Perm.VIEW_GROUP_MEMBERS: _view_group_members,
     Perm.JOIN_GROUP: _join_group,
     Perm.MANAGE_GROUP: _manage_group,
     Perm.RECOMMEND_APPLICANT: _recommend_applicant,

@@ -54,6 +54,15 @@ def _visible_awards(viewer: Actor, user: User) -> QuerySet[Award]:
     )
 
 
+def _profile_groups(viewer: Actor, user: User) -> QuerySet[CommunityGroup]:
+    """*user*'s groups whose membership the viewer may see (the rule of a
+    group page's member list); the owner sees all of their own."""
+    groups = user.community_groups.all()
+    if viewer.is_authenticated and viewer.pk == user.pk:
+        return groups
+    return policy.groups_with_visible_members(viewer, groups)
+
+
 @dataclass
 class Profile:
     recent_topics: list[Topic]
@@ -110,7 +119,7 @@ def profile(viewer: Actor, user: User) -> Profile:
         .distinct()
         .count()
     )
-    groups = list(user.community_groups.order_by("name"))
+    groups = list(_profile_groups(viewer, user).order_by("name"))
     return Profile(
         recent_topics=recent_topics,
         posts=posts,
@@ -149,8 +158,14 @@ def directory(
     )
 
 
-def directory_groups() -> list[CommunityGroup]:
-    return list(CommunityGroup.objects.order_by("name"))
+def directory_groups(viewer: Actor) -> list[CommunityGroup]:
+    """The groups the directory may be filtered by: those whose membership
+    the viewer may see (a beta's membership is not published)."""
+    return list(
+        policy.groups_with_visible_members(
+            viewer, CommunityGroup.objects.all()
+        ).order_by("name")
+    )
 
 
 def confirmation_record(viewer: Actor) -> QuerySet[ConfirmationEntry]:

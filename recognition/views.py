@@ -42,8 +42,12 @@ def directory_view(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", queries.DEFAULT_PERIOD)
     if period not in queries.PERIODS:
         period = queries.DEFAULT_PERIOD
-    groups = queries.directory_groups()
-    group = next((g for g in groups if g.slug == request.GET.get("group")), None)
+    groups = queries.directory_groups(request.user)
+    wanted = request.GET.get("group", "")
+    group = next((g for g in groups if g.slug == wanted), None)
+    # An unknown slug and a group whose membership the viewer may not see
+    # read the same: everyone is shown, with the same notice (nothing leaks).
+    unknown_group = bool(wanted) and group is None
     members = queries.directory(request.user, period=period, group=group)
     page = _page(request, members, queries.MEMBERS_PER_PAGE)
     return render(
@@ -55,6 +59,7 @@ def directory_view(request: HttpRequest) -> HttpResponse:
             "periods": [(key, label) for key, (label, _d) in queries.PERIODS.items()],
             "groups": groups,
             "group": group,
+            "unknown_group": unknown_group,
             "rules": RULES,
             "page_query": forum_queries.page_query(request.GET.dict()),
         },

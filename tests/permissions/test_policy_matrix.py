@@ -164,6 +164,7 @@ TABLE = {
     # groups: managers are the moderators of the group's categories and
     # admins, never a representative (who may only recommend)
     Perm.VIEW_GROUP: ("group", set(ACTORS)),
+    Perm.VIEW_GROUP_MEMBERS: ("group", set(ACTORS)),  # mentionable: public
     Perm.JOIN_GROUP: ("group", SIGNED_IN),
     Perm.MANAGE_GROUP: ("group", MODERATORS_HERE),
     Perm.RECOMMEND_APPLICANT: ("group", REPS),

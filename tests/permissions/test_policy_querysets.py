@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import CommunityGroup, User
 from accounts.roles import Role, TrustLevel
 from forum import actions
 from forum.models import Category, Post, Topic
+from groups.models import ExpertRoute
 from moderation.actions.appeals import appeal_action
 from moderation.actions.posts import hide_post
 from moderation.actions.sanctions import sanction_user
@@ -297,3 +298,60 @@ def test_decidable_appeals_agrees_with_decide_appeal(world, actor_kind):
         assert len(bulk) == 4
     if actor_kind == "second_moderator_public":
         assert {a.appellant_id for a in bulk} == {author.pk}
+
+
+# --- Whose group membership a viewer may see --------------------------------------------
+
+
+@pytest.fixture
+def more_groups(world):
+    """Besides the world's listed beta: an unlisted panel, an expert group
+    (mentionable), an unlisted expert group, a group routed questions in the
+    public category, and a group restricted to the public category's child."""
+    insider = world["insider"]
+    panel = make_group("Secret panel", members=[insider])
+    experts = make_group("Baristas", members=[insider])
+    hidden_experts = make_group("Hidden experts", members=[insider])
+    routed = make_group("Grinder nerds", members=[insider])
+    child_only = make_group("Child readers", members=[insider])
+    CommunityGroup.objects.filter(pk=panel.pk).update(is_listed=False)
+    CommunityGroup.objects.filter(pk=experts.pk).update(mentionable=True)
+    CommunityGroup.objects.filter(pk=hidden_experts.pk).update(
+        is_listed=False, mentionable=True
+    )
+    ExpertRoute.objects.create(
+        group=routed, category=Category.objects.get(slug="public")
+    )
+    Category.objects.filter(slug="public-child").update(restricted_to=child_only)
+
+
+@pytest.mark.parametrize("actor_kind", [*ACTORS, "suspended_moderator"])
+def test_groups_with_visible_members_agrees_with_view_group_members(
+    world, more_groups, suspended_moderator, actor_kind
+):
+    actor = (
+        suspended_moderator
+        if actor_kind == "suspended_moderator"
+        else world[actor_kind]
+    )
+    everything = CommunityGroup.objects.all()
+    shown = set(policy.groups_with_visible_members(actor, everything))
+    expected = {
+        group
+        for group in everything
+        if policy.can(actor, Perm.VIEW_GROUP_MEMBERS, group)
+    }
+    assert shown == expected
+    # A group whose members are shown is always one the actor may see.
+    assert shown <= set(policy.visible_groups(actor, everything))
+    names = {group.name for group in shown}
+    # Expert groups are public; a beta's membership is not, even to its members.
+    assert {"Baristas", "Hidden experts"} <= names
+    if actor_kind in {"anonymous", "member", "author", "insider", "brand_rep"}:
+        assert names == {"Baristas", "Hidden experts"}
+    if actor_kind == "moderator_beta":
+        assert "Beta testers" in names and "Secret panel" not in names
+    if actor_kind == "moderator_public":
+        assert {"Grinder nerds", "Child readers"} <= names
+    if actor_kind == "admin":
+        assert names == {group.name for group in everything}

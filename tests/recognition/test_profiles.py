@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CommunityGroup
 from forum import actions
 from forum.models import CategoryKind
 from recognition.actions import recompute_awards
@@ -31,6 +32,14 @@ def help_desk():
     return make_category("Espresso", slug="espresso", kind=CategoryKind.QUESTIONS)
 
 
+def _expert_group(name: str, members) -> CommunityGroup:
+    """A mentionable group: its membership is public (docs/decisions.md)."""
+    group = make_group(name, members)
+    CommunityGroup.objects.filter(pk=group.pk).update(mentionable=True)
+    group.refresh_from_db()
+    return group
+
+
 def _help(helper, category, n: int, *, prefix: str = "q", group=None) -> None:
     """*helper* answers n questions by different askers; each accepted."""
     for i in range(n):
@@ -46,7 +55,7 @@ def test_a_profile_shows_what_the_member_did(client, help_desk):
     helper = make_user("helper", display_name="Hana Helper")
     _help(helper, help_desk, 3)
     make_topic(help_desk, helper, title="My own grinder question")
-    make_group("Lever owners", [helper])
+    _expert_group("Lever owners", [helper])
     recompute_awards(None)
 
     page = client.get(reverse("accounts:profile", args=["helper"])).content.decode()
@@ -120,7 +129,7 @@ def test_directory_ranks_by_help_over_the_period_and_filters_by_group(
     _help(top, help_desk, 3, prefix="t")
     _help(second, help_desk, 1, prefix="s")
     make_topic(help_desk, quiet, title="Many posts but no validated help")
-    make_group("Lever owners", [second, quiet])
+    _expert_group("Lever owners", [second, quiet])
     recompute_awards(None)
     client.force_login(quiet)
 
@@ -189,7 +198,7 @@ def test_profile_and_directory_query_counts_are_pinned(
 ):
     helper = make_user("helper")
     viewer = make_user("viewer")
-    group = make_group("Lever owners", [helper])
+    group = _expert_group("Lever owners", [helper])
     if signed_in:
         client.force_login(viewer)
     url = (
