@@ -1,4 +1,4 @@
-"""Load the demo community (forum/demo_content.py) once.
+"""Load the demo community (the TOML files in demo/) once.
 
 Everything is written through the same actions members use, so counters,
 revisions, read state and events are what real use would produce; only the
@@ -22,7 +22,8 @@ from django.utils import timezone
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
-from forum import actions, demo_content
+from forum import actions
+from forum.management.demo_data import load as load_demo
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from health import compute as health_compute  # community health (issue 16)
 from ideas import actions as ideas_actions
@@ -55,11 +56,13 @@ class Command(BaseCommand):
             )
             self._print_logins()
             return
+        self.stdout.write("Loading the demo community from demo/ ...")
         try:
             with _events_held_back(), transaction.atomic():
                 self._load()
         except ValidationError as exc:
             raise CommandError(f"Demo content was rejected: {exc}") from exc
+        self._step("notifying (in-app only) ...")
         notified = _notify_in_app_only()
         self.stdout.write(
             self.style.SUCCESS(
@@ -85,10 +88,11 @@ class Command(BaseCommand):
 
     def _load(self) -> None:
         now = timezone.now()
+        demo = load_demo()
         # Pictures "from other sites" in the demo posts are drawn here and
         # kept as their copies, so seeding needs no network (images app).
-        store_copy(demo_content.THERMO_CHART_URL, _thermo_chart())
-        brand_data = demo_content.BRAND
+        store_copy(demo.thermo_chart_url, _thermo_chart())
+        brand_data = demo.brand
         brand = Brand.objects.create(
             name=brand_data["name"],
             slug=brand_data["slug"],
@@ -98,11 +102,11 @@ class Command(BaseCommand):
         )
 
         people: dict[str, User] = {}
-        for index, person in enumerate(demo_content.PEOPLE):
+        for index, person in enumerate(demo.people):
             people[person["username"]] = self._create_person(person, brand, now, index)
 
         groups: dict[str, CommunityGroup] = {}
-        for group_data in demo_content.GROUPS:
+        for group_data in demo.groups:
             group = CommunityGroup.objects.create(
                 slug=group_data["slug"],
                 name=group_data["name"],
@@ -117,7 +121,7 @@ class Command(BaseCommand):
 
         categories: dict[str, Category] = {}
         position = 0
-        for data in demo_content.CATEGORIES:
+        for data in demo.categories:
             position += 1
             parent = self._create_category(data, None, groups, position)
             categories[parent.slug] = parent
@@ -126,7 +130,7 @@ class Command(BaseCommand):
                 child = self._create_category(child_data, parent, groups, position)
                 categories[child.slug] = child
 
-        moderators = [p for p in demo_content.PEOPLE if p["role"] == "moderator"]
+        moderators = [p for p in demo.people if p["role"] == "moderator"]
         top_level = [c for c in categories.values() if c.parent_id is None]
         for person in moderators:
             for category in top_level:
@@ -134,21 +138,32 @@ class Command(BaseCommand):
                     user=people[person["username"]], category=category
                 )
 
-        tag_names = sorted(
-            {tag for topic in demo_content.TOPICS for tag in topic["tags"]}
-        )
+        tag_names = sorted({tag for topic in demo.topics for tag in topic["tags"]})
         Tag.objects.bulk_create(Tag(name=name, slug=name) for name in tag_names)
+        self._step(
+            f"{len(people)} people, {len(groups)} groups, {len(categories)} categories"
+        )
 
-        for topic_data in demo_content.TOPICS:
+        for number, topic_data in enumerate(demo.topics, start=1):
             self._create_topic(topic_data, people, categories, now)
+            if number % 10 == 0 or number == len(demo.topics):
+                self._step(f"topics {number}/{len(demo.topics)}")
         self._brand_activity(people, brand)
         self._idea_activity(people, brand, categories, now)
+        self._step(f"ideas: votes and decisions on {len(demo.ideas)} ideas")
         # insights: recurring questions and recent peer help, then this week's
         # listening report (in-app for the demo representatives; no email)
-        for topic_data in demo_content.INSIGHTS_TOPICS:
+        for topic_data in demo.insights_topics:
             self._create_topic(topic_data, people, categories, now)
         send_weekly_reports(now)
+        self._step("insights: recurring questions and this week's report")
         self._polls(people, categories)
+        self._step(f"{len(demo.polls)} polls")
+
+    def _step(self, message: str) -> None:
+        """One line of progress, so seeding never sits silent."""
+        self.stdout.write(f"  {message}")
+        self.stdout.flush()
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
@@ -201,7 +216,7 @@ class Command(BaseCommand):
             for person in people.values()
             if person.role == Role.MEMBER and not person.is_banned
         ]
-        for data in demo_content.IDEAS:
+        for data in load_demo().ideas:
             topic = (
                 Topic.objects.select_related("category__parent")
                 .filter(title=data["title"])
@@ -237,10 +252,10 @@ class Command(BaseCommand):
     def _polls(self, people: dict[str, User], categories: dict[str, Category]) -> None:
         """Polls app: categories that allow polls, a concept poll from the
         brand in an ideas category and a member's poll, with votes."""
-        Category.objects.filter(slug__in=demo_content.POLL_CATEGORIES).update(
+        Category.objects.filter(slug__in=load_demo().poll_categories).update(
             allow_polls=True
         )
-        for data in demo_content.POLLS:
+        for data in load_demo().polls:
             category = Category.objects.select_related("parent").get(
                 slug=data["category"]
             )
@@ -253,7 +268,7 @@ class Command(BaseCommand):
                     question=data["question"],
                     options=data["options"],
                     kind=data["kind"],
-                    max_choices=data["max_choices"],
+                    max_choices=data.get("max_choices"),
                     closes_at=timezone.now() + timedelta(days=data["closes_in_days"]),
                     show_results=data["show_results"],
                 ),
@@ -266,8 +281,10 @@ class Command(BaseCommand):
                 )
             started = timezone.now() - timedelta(days=data["days_ago"])
             stamps: dict[int, Any] = {1: started}
-            for hours, (username, body) in enumerate(data["replies"], start=1):
-                post = actions.reply_to_topic(people[username], topic, body=body)
+            for hours, reply in enumerate(data["replies"], start=1):
+                post = actions.reply_to_topic(
+                    people[reply["author"]], topic, body=reply["body"]
+                )
                 stamps[post.number] = started + timedelta(hours=5 * hours)
             self._backdate(topic, stamps, pinned=False)
 
