@@ -23,7 +23,7 @@ from forum.models import (
 from moderation.models import ModerationAction
 from notifications.models import TopicWatch
 from permissions import policy
-from permissions.policy import Actor
+from permissions.policy import Actor, Perm
 
 POSTS_PER_PAGE = 20
 TOPICS_PER_PAGE = 30
@@ -223,6 +223,18 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
     reply to (a reply is the answer)."""
     answerable = policy.topics_open_to_replies(actor, Topic.objects.all())
     return _brand_requests(actor).filter(topic__in=answerable)
+
+
+def brand_queue_size(actor: Actor) -> int | None:
+    """The count behind a representative's "Brand requests (N)" header link,
+    in one query; None (and no query) for everyone else. Administrators may
+    answer requests too (the policy), but the queue is a representative's
+    daily work, so only representatives get the link."""
+    if not actor.is_authenticated or not policy.is_brand_rep(actor):
+        return None
+    if not policy.can(actor, Perm.ANSWER_BRAND_REQUESTS, None):
+        return None
+    return open_brand_requests(actor).count()
 
 
 def brand_requests_on_hold(actor: Actor) -> QuerySet[BrandRequest]:
