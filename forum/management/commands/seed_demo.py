@@ -23,6 +23,7 @@ from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
 from forum import actions
+from forum.management import demo_moderation
 from forum.management.demo_data import load as load_demo
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from health import compute as health_compute  # community health (issue 16)
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             self._print_logins()
             return
         self.stdout.write("Loading the demo community from demo/ ...")
+        started = timezone.now()
         try:
             with _events_held_back(), transaction.atomic():
                 self._load()
@@ -64,9 +66,11 @@ class Command(BaseCommand):
             raise CommandError(f"Demo content was rejected: {exc}") from exc
         self._step("notifying (in-app only) ...")
         notified = _notify_in_app_only()
+        unread = _settle_notifications(started)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo community loaded ({notified} in-app notifications)."
+                f"Demo community loaded ({notified} in-app notifications, "
+                f"{unread} unread)."
             )
         )
         # Community health (issue 16): the demo's figures, so
@@ -159,6 +163,7 @@ class Command(BaseCommand):
         self._step("insights: recurring questions and this week's report")
         self._polls(people, categories)
         self._step(f"{len(demo.polls)} polls")
+        self._step(demo_moderation.seed(now))
 
     def _step(self, message: str) -> None:
         """One line of progress, so seeding never sits silent."""
@@ -426,6 +431,46 @@ def _notify_in_app_only() -> int:
         channel=Delivery.Channel.EMAIL, status=Delivery.Status.PENDING
     ).update(status=Delivery.Status.SKIPPED, detail="demo data: no email")
     return Notification.objects.count()
+
+
+UNREAD_KEPT = 4  # per person: the newest few, from the last two weeks
+UNREAD_WITHIN = timedelta(days=14)
+
+
+def _settle_notifications(started: Any) -> int:
+    """Date each demo notification when what it tells of happened (the post,
+    or the backdated moderation step), not when seeding fanned it out; then
+    leave each person a handful unread, as if they had been reading along.
+    Returns how many are unread."""
+    now = timezone.now()
+    notifications = list(
+        Notification.objects.select_related("event", "post", "topic").order_by("pk")
+    )
+    for notification in notifications:
+        event = notification.event
+        if event is not None and event.created_at < started:
+            notification.created_at = event.created_at
+        elif notification.post is not None:
+            notification.created_at = notification.post.created_at
+        elif notification.topic is not None:
+            notification.created_at = notification.topic.last_posted_at
+        else:
+            notification.created_at = started
+    notifications.sort(key=lambda n: n.created_at, reverse=True)
+    kept: dict[int, int] = {}
+    for notification in notifications:
+        shown = kept.get(notification.recipient_id, 0)
+        if shown < UNREAD_KEPT and now - notification.created_at < UNREAD_WITHIN:
+            kept[notification.recipient_id] = shown + 1
+            notification.read_at = None
+        else:
+            notification.read_at = min(
+                notification.created_at + timedelta(hours=6), now
+            )
+    Notification.objects.bulk_update(
+        notifications, ["created_at", "read_at"], batch_size=500
+    )
+    return sum(kept.values())
 
 
 def _describe(username: str) -> str:
