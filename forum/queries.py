@@ -4,6 +4,7 @@ fixed number of SQL queries, whatever the amount of data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
@@ -20,7 +21,7 @@ from forum.models import (
     Tag,
     Topic,
 )
-from moderation.models import ModerationAction
+from moderation.models import Flag, FlagStatus, ModerationAction
 from notifications.models import TopicWatch
 from permissions import policy
 from permissions.policy import Actor, Perm
@@ -110,8 +111,8 @@ POST_TEXT_FIELDS = ("body_source", "body_html", "body_text", "search_vector")
 def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     """Posts on one page of a topic: a range of post numbers, so the last page
     costs what the first does. For a signed-in reader each post also carries
-    `liked_by_me`, `bookmarked_by_me` and `bookmark_note`, read in the same
-    query."""
+    `liked_by_me`, `bookmarked_by_me`, `bookmark_note` and `flagged_by_me`
+    (a flag of theirs still waiting for review), read in the same query."""
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = page * POSTS_PER_PAGE
     posts_qs = (
@@ -131,6 +132,13 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
             my_bookmark_note=Subquery(
                 Bookmark.objects.filter(**mine).values("note")[:1]
             ),
+            flagged_by_me=Exists(
+                Flag.objects.filter(
+                    flagger=actor,
+                    post=OuterRef("pk"),
+                    status__in=(FlagStatus.OPEN, FlagStatus.DEFERRED),
+                )
+            ),
         )
     posts = list(posts_qs)
     for post in posts:
@@ -140,6 +148,7 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
         if not actor.is_authenticated:
             post.liked_by_me = False
             post.my_bookmark_note = None
+            post.flagged_by_me = False
         post.bookmarked_by_me = post.my_bookmark_note is not None
         post.bookmark_note = post.my_bookmark_note or ""
     return posts
@@ -201,6 +210,38 @@ def page_query(params: dict[str, Any]) -> str:
 
 def brands() -> list[Brand]:
     return list(Brand.objects.order_by("name"))
+
+
+@dataclass(frozen=True)
+class BrandAsk:
+    """What a topic's brand panel offers the reader: the brands they may ask
+    (no open request on the topic waits in that brand's queue) and the brands
+    they asked, whose requests are still open."""
+
+    offer: list[Brand]
+    asked_by_me: list[Brand]
+
+
+def brands_to_ask(actor: Actor, topic: Topic) -> BrandAsk:
+    """One query: every brand, with whether an open request on *topic* waits
+    in its queue and whether the reader made it."""
+    open_requests = BrandRequest.objects.filter(
+        topic=topic, brand=OuterRef("pk"), answered_at__isnull=True
+    )
+    mine = (
+        open_requests.filter(requested_by_id=actor.pk)
+        if actor.is_authenticated
+        else open_requests.none()
+    )
+    rows = list(
+        Brand.objects.annotate(
+            requested=Exists(open_requests), asked_by_me=Exists(mine)
+        ).order_by("name")
+    )
+    return BrandAsk(
+        offer=[brand for brand in rows if not brand.requested],
+        asked_by_me=[brand for brand in rows if brand.asked_by_me],
+    )
 
 
 def _brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
