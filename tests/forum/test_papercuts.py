@@ -107,3 +107,60 @@ def test_once_the_brand_answered_members_may_ask_again(client):
     assert "Brand responded" in page
     assert "You asked" not in page
     assert "Ask the brand to respond" in page
+
+
+# --- The first post comes first -------------------------------------------------------
+
+
+def test_the_watch_control_sits_under_the_posts_not_above_the_first_post(client):
+    topic = make_topic(make_category("Espresso"), replies=2)
+    client.force_login(make_user("sam"))
+
+    page = client.get(topic.get_absolute_url()).content.decode()
+
+    first_post = page.index('id="post-1"')
+    watch = page.index('class="watch-form"')
+    assert page.index('id="post-3"') < watch
+    assert first_post < watch
+    assert page.index('class="topic-title"') < first_post
+
+
+# --- Confirming the address ------------------------------------------------------------
+
+
+def test_confirming_in_the_same_browser_signs_in_elsewhere_asks_to_sign_in(client):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    from accounts.models import User
+
+    def sign_up(browser, name):
+        browser.post(
+            reverse("account_signup"),
+            {
+                "username": name,
+                "email": f"{name}@example.org",
+                "password1": "a long and unusual passphrase",
+                "password2": "a long and unusual passphrase",
+            },
+        )
+        message = next(m for m in mail.outbox if f"{name}@example.org" in m.to)
+        return re.search(
+            r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body
+        )[1]
+
+    link = sign_up(client, "newcomer")
+    response = client.post(link, follow=True)
+    assert response.context["user"].username == "newcomer"
+    assert "Menu<span" in response.content.decode()
+
+    link = sign_up(Client(), "traveller")
+    other_device = Client()
+    response = other_device.post(link)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in other_device.session
+    user = User.objects.get(username="traveller")
+    assert user.emailaddress_set.get().verified is True
