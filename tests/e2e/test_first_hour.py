@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.test_accessibility import _violations
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +28,7 @@ def test_a_moderator_reaches_the_review_queue_and_acts(demo, new_page):
 
     page.get_by_role("link", name=re.compile(r"^Review \(3\)$")).click()
     page.get_by_role("heading", level=1).wait_for()
+    assert not _violations(page)
     spam = page.locator(".queue-item", has_text="espresso-deals.example")
     spam.get_by_label("If you agree").select_option("remove_spam")
     spam.get_by_label("Rule").select_option(label="3. No spam or uninvited selling")
