@@ -7,6 +7,7 @@ timestamps are moved into the past afterwards so the demo looks lived-in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -415,10 +416,16 @@ def _events_held_back() -> Iterator[None]:
     instead; _notify_in_app_only() then fans them out without email."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
+    # The in-memory transport has no host name; kombu warns that it "reverts
+    # to localhost", which means nothing to someone trying the demo.
+    kombu_log = logging.getLogger("kombu.connection")
+    level = kombu_log.level
+    kombu_log.setLevel(logging.ERROR)
     try:
         yield
     finally:
         celery_app.conf.task_always_eager = eager
+        kombu_log.setLevel(level)
 
 
 def _notify_in_app_only() -> int:
