@@ -9,6 +9,7 @@ from django.core import mail
 
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_accessibility import _violations
+from tests.e2e.test_phone_header import PHONE_375, _header_checks
 
 pytestmark = pytest.mark.e2e
 
@@ -108,3 +109,15 @@ def test_a_newcomer_confirms_lands_signed_in_and_is_welcomed(demo, new_page):
     welcome.wait_for(state="detached")
     page.reload()
     assert page.locator("#welcome").count() == 0
+
+
+def test_on_a_phone_the_moderators_work_is_in_the_menu(demo, new_page):
+    page = new_page(demo["admin"], viewport=PHONE_375)
+    page.goto("/")
+
+    _header_checks(page, PHONE_375["width"])
+    page.locator("summary", has_text="Menu").click()
+    menu = page.locator(".nav-menu-panel")
+    for name in ("Review (3)", "Appeals (0)", "Moderation log", "Admin site"):
+        assert menu.get_by_role("link", name=name, exact=True).is_visible(), name
+    _header_checks(page, PHONE_375["width"])
