@@ -28,7 +28,7 @@ seed: migrate
 
 run: seed
 	@echo "Hearth is starting on http://127.0.0.1:$(PORT)/ (emails are printed here)."
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # axe-core (npm) for the accessibility checks of the end-to-end suite.
 # npm writes node_modules/.package-lock.json on every install: a fresh stamp.
@@ -69,8 +69,11 @@ beat: install
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} $(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
+# Without SECRET_KEY in the environment the check runs with a throwaway key
+# (and says so): it checks the settings, not your secret.
 check-deploy: install
-	DJANGO_SETTINGS_MODULE=config.settings.prod $(BIN)/python manage.py check --deploy --fail-level WARNING
+	@if [ -z "$$SECRET_KEY" ]; then echo "SECRET_KEY is not set: checking the production settings with a throwaway key. Set SECRET_KEY to check yours too."; fi
+	SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')}" DJANGO_SETTINGS_MODULE=config.settings.prod $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean-venv:
 	rm -rf $(VENV)

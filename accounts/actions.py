@@ -54,6 +54,20 @@ def update_profile(
     return user
 
 
+def start_welcome(actor: User) -> None:
+    """Show *actor* the newcomer's welcome (at sign-up) until they dismiss it."""
+    policy.require(actor, Perm.KEEP_OWN_STATE, None)
+    User.objects.filter(pk=actor.pk).update(welcome_pending=True)
+    actor.welcome_pending = True
+
+
+def dismiss_welcome(actor: User) -> None:
+    """Hide the newcomer's welcome for good. Idempotent."""
+    policy.require(actor, Perm.KEEP_OWN_STATE, None)
+    User.objects.filter(pk=actor.pk).update(welcome_pending=False)
+    actor.welcome_pending = False
+
+
 # --- Administration: roles, brands, moderators, trust levels ------------------------------
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import actions
 from accounts.avatars import process_avatar
 
 if TYPE_CHECKING:
@@ -85,4 +86,5 @@ class HoneypotSignupForm(forms.Form):
         return ""
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        """Nothing to add: allauth saves the account."""
+        """allauth saved the account: greet the newcomer on their first visit."""
+        actions.start_welcome(user)

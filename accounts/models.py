@@ -70,6 +70,9 @@ class User(AbstractUser):
         help_text=_("Set only for brand representatives."),
     )
     brand_since = models.DateTimeField(null=True, blank=True)
+    # A newcomer's welcome (templates/accounts/_welcome.html): set when they
+    # sign up, cleared when they dismiss it.
+    welcome_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["username"]

@@ -8,4 +8,5 @@ app_name = "accounts"
 urlpatterns = [
     path("u/<username:username>/", views.profile_view, name="profile"),
     path("settings/", views.settings_view, name="settings"),
+    path("welcome/dismiss/", views.welcome_dismiss_view, name="welcome_dismiss"),
 ]

@@ -3,8 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import actions
 from accounts.forms import ProfileForm
@@ -53,3 +54,20 @@ def settings_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request, "accounts/settings/index.html", {"form": form}, status=status
     )
+
+
+@login_required
+@require_POST
+def welcome_dismiss_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Hide the newcomer's welcome. htmx removes it in place (an empty
+    answer swaps it out); without JavaScript the form posts and comes back
+    to the page it was on."""
+    actions.dismiss_welcome(request.user)
+    if request.htmx:
+        return HttpResponse("")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)

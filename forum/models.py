@@ -325,6 +325,7 @@ class Post(models.Model):
     liked_by_me: bool
     my_bookmark_note: str | None
     bookmarked_by_me: bool
+    flagged_by_me: bool  # a pending flag of the reader's (forum.queries.topic_posts)
     bookmark_note: str
     tombstones: list[ModerationAction]
     content_html: str

@@ -4,6 +4,7 @@ fixed number of SQL queries, whatever the amount of data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -20,10 +21,10 @@ from forum.models import (
     Tag,
     Topic,
 )
-from moderation.models import ModerationAction
+from moderation.models import Flag, FlagStatus, ModerationAction
 from notifications.models import TopicWatch
 from permissions import policy
-from permissions.policy import Actor
+from permissions.policy import Actor, Perm
 from recognition.models import Award, AwardKind
 
 POSTS_PER_PAGE = 20
@@ -111,8 +112,8 @@ POST_TEXT_FIELDS = ("body_source", "body_html", "body_text", "search_vector")
 def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
     """Posts on one page of a topic: a range of post numbers, so the last page
     costs what the first does. For a signed-in reader each post also carries
-    `liked_by_me`, `bookmarked_by_me` and `bookmark_note`, read in the same
-    query."""
+    `liked_by_me`, `bookmarked_by_me`, `bookmark_note` and `flagged_by_me`
+    (a flag of theirs still waiting for review), read in the same query."""
     first = (page - 1) * POSTS_PER_PAGE + 1
     last = page * POSTS_PER_PAGE
     posts_qs = (
@@ -134,6 +135,13 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
             my_bookmark_note=Subquery(
                 Bookmark.objects.filter(**mine).values("note")[:1]
             ),
+            flagged_by_me=Exists(
+                Flag.objects.filter(
+                    flagger=actor,
+                    post=OuterRef("pk"),
+                    status__in=(FlagStatus.OPEN, FlagStatus.DEFERRED),
+                )
+            ),
         )
     posts = list(posts_qs)
     for post in posts:
@@ -143,6 +151,7 @@ def topic_posts(actor: Actor, topic: Topic, page: int) -> list[Post]:
         if not actor.is_authenticated:
             post.liked_by_me = False
             post.my_bookmark_note = None
+            post.flagged_by_me = False
         post.bookmarked_by_me = post.my_bookmark_note is not None
         post.bookmark_note = post.my_bookmark_note or ""
     return posts
@@ -228,6 +237,38 @@ def brands() -> list[Brand]:
     return list(Brand.objects.order_by("name"))
 
 
+@dataclass(frozen=True)
+class BrandAsk:
+    """What a topic's brand panel offers the reader: the brands they may ask
+    (no open request on the topic waits in that brand's queue) and the brands
+    they asked, whose requests are still open."""
+
+    offer: list[Brand]
+    asked_by_me: list[Brand]
+
+
+def brands_to_ask(actor: Actor, topic: Topic) -> BrandAsk:
+    """One query: every brand, with whether an open request on *topic* waits
+    in its queue and whether the reader made it."""
+    open_requests = BrandRequest.objects.filter(
+        topic=topic, brand=OuterRef("pk"), answered_at__isnull=True
+    )
+    mine = (
+        open_requests.filter(requested_by_id=actor.pk)
+        if actor.is_authenticated
+        else open_requests.none()
+    )
+    rows = list(
+        Brand.objects.annotate(
+            requested=Exists(open_requests), asked_by_me=Exists(mine)
+        ).order_by("name")
+    )
+    return BrandAsk(
+        offer=[brand for brand in rows if not brand.requested],
+        asked_by_me=[brand for brand in rows if brand.asked_by_me],
+    )
+
+
 def _brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
     """Open requests for the actor's brand (every brand for admins)."""
     requests = BrandRequest.objects.filter(answered_at__isnull=True)
@@ -248,6 +289,18 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
     reply to (a reply is the answer)."""
     answerable = policy.topics_open_to_replies(actor, Topic.objects.all())
     return _brand_requests(actor).filter(topic__in=answerable)
+
+
+def brand_queue_size(actor: Actor) -> int | None:
+    """The count behind a representative's "Brand requests (N)" header link,
+    in one query; None (and no query) for everyone else. Administrators may
+    answer requests too (the policy), but the queue is a representative's
+    daily work, so only representatives get the link."""
+    if not actor.is_authenticated or not policy.is_brand_rep(actor):
+        return None
+    if not policy.can(actor, Perm.ANSWER_BRAND_REQUESTS, None):
+        return None
+    return open_brand_requests(actor).count()
 
 
 def brand_requests_on_hold(actor: Actor) -> QuerySet[BrandRequest]:

@@ -305,7 +305,9 @@ def _render_topic(
                 e for e in escalations if e.member_id and e.member_id == request.user.pk
             ],
             # Read only when the template offers to ask a brand.
-            "brands": SimpleLazyObject(lambda: list(queries.brands())),
+            "brands": SimpleLazyObject(
+                lambda: queries.brands_to_ask(request.user, topic)
+            ),
             "watch_level": watch_level,
             "idea_panel": ideas_queries.panel(request.user, topic)
             if topic.category.kind == CategoryKind.IDEAS

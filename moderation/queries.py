@@ -1,11 +1,31 @@
-"""The read side of the public moderation log, shared by its page and its feed."""
+"""The read side of moderation: the public log (its page and its feed) and
+the work waiting for a moderator (the header's counts)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
-from forum.models import Category, Topic
-from moderation.models import Appeal, ModerationAction
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from forum.models import Category, Post, Topic
+from moderation.models import (
+    Appeal,
+    AppealStatus,
+    Flag,
+    FlagStatus,
+    ModerationAction,
+)
 from permissions import policy
 from permissions.policy import Actor
 
@@ -59,3 +79,54 @@ def appeal_of(action: ModerationAction) -> Appeal | None:
         return action.appeal
     except Appeal.DoesNotExist:
         return None
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """What waits for a moderator: posts in their review queue, appeals to decide."""
+
+    review: int
+    appeals: int
+
+
+def _count(queryset: QuerySet[Post] | QuerySet[Appeal]) -> Coalesce:
+    """A scalar subquery counting *queryset*'s rows (0 when there are none)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def waiting_work(actor: Actor) -> WaitingWork | None:
+    """The counts behind the header's "Review (N)" and "Appeals (N)" links, in
+    one query; None (and no query) for people who don't moderate.
+
+    The same scopes as the two queues: posts with pending flags the actor may
+    review (policy.reviewable_posts) and pending appeals they may decide
+    (policy.decidable_appeals).
+    """
+    if not actor.is_authenticated or not policy.can(
+        actor, policy.Perm.VIEW_REVIEW_QUEUE, None
+    ):
+        return None
+    pending = Flag.objects.filter(
+        post=OuterRef("pk"), status__in=(FlagStatus.OPEN, FlagStatus.DEFERRED)
+    )
+    review = policy.reviewable_posts(actor, Post.objects.filter(Exists(pending)))
+    appeals = policy.decidable_appeals(
+        actor, Appeal.objects.filter(status=AppealStatus.PENDING)
+    )
+    row = (
+        User.objects.filter(pk=actor.pk)
+        .annotate(waiting_review=_count(review), waiting_appeals=_count(appeals))
+        .values("waiting_review", "waiting_appeals")
+        .get()
+    )
+    return WaitingWork(review=row["waiting_review"], appeals=row["waiting_appeals"])

@@ -23,7 +23,9 @@ SITE_NAME = env_str("SITE_NAME", "Hearth")
 # The public address of the site, without a trailing slash. Emails have no
 # request to build links from, so every absolute URL in them starts here;
 # use https in production (one-click unsubscribe requires it, RFC 8058).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Unset, it is the address `make run` serves: http://127.0.0.1:$PORT.
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL") or f"http://127.0.0.1:{PORT}"
 
 INSTALLED_APPS = [
     "config.apps.HearthAdminConfig",
@@ -314,7 +316,9 @@ ACCOUNT_RATE_LIMITS = {
 
 # --- Email -------------------------------------------------------------------------
 _EMAIL_BACKENDS = {
-    "console": "django.core.mail.backends.console.EmailBackend",
+    # A short summary (recipient, subject, links): config/mail.py.
+    "console": "config.mail.SummaryConsoleBackend",
+    "console-full": "django.core.mail.backends.console.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
@@ -341,6 +345,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root by whitenoise: /favicon.ico, which browsers
+# ask for on every first visit.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Serve uploads (avatars) from Django itself; set false when a reverse proxy
@@ -368,6 +375,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler would print every django.* record a
+        # second time (it propagates to the root's): "Not Found" twice.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # In-process (eager) tasks would log every run at INFO.
         "celery.app.trace": {"level": "WARNING"},

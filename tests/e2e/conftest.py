@@ -90,17 +90,13 @@ def _demo_fixture(
     Seeding goes through the actions (Markdown rendering, counters, events) and
     takes seconds; loading the dump before each test takes a fraction of that.
     """
-    from moderation.models import Rule
-
     path = tmp_path_factory.mktemp("e2e") / "demo.json"
     # Files the demo stores (copies of its images) go with the dump; each
     # test gets them in its own MEDIA_ROOT (see `demo`).
     media = path.parent / "media"
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        # The demo brings its own numbered rules (demo/moderation.toml).
         call_command("seed_demo", stdout=StringIO())
-        if not Rule.objects.exists():
-            Rule.objects.create(number=1, title="Be kind")
-            Rule.objects.create(number=2, title="Stay on topic")
         call_command(
             "dumpdata",
             natural_foreign=True,
@@ -124,8 +120,8 @@ def _demo_fixture(
 
 @pytest.fixture
 def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
-    """The demo community of `make run` (logins member, mod, rep, admin), plus
-    community rules to cite. Returns the users by username."""
+    """The demo community of `make run` (logins member, mod, rep, admin), with
+    its rules and moderation history. Returns the users by username."""
     from accounts.models import User
 
     call_command("loaddata", str(_demo_fixture), stdout=StringIO())

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from forum import demo_content
+from forum.management.demo_data import load as load_demo
 from tests.e2e.conftest import _REPORT_CSP_VIOLATIONS, CSPWatch
 from tests.e2e.support import topic
 from tests.images.test_images import ImageServer, png
@@ -74,7 +74,7 @@ def test_visitors_see_the_demo_chart_from_hearth(demo, new_page):
     assert chart.get_attribute("src").startswith("/images/")
     assert chart.evaluate("(img) => img.naturalWidth") == 480
     assert not any("images.example.org" in u for u in requests)
-    assert demo_content.THERMO_CHART_URL not in page.content()
+    assert load_demo().thermo_chart_url not in page.content()
 
 
 def test_the_watcher_catches_what_the_policy_blocks(browser, live_server, demo):

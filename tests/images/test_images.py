@@ -446,12 +446,12 @@ def test_an_image_already_copied_is_shown_from_the_copy_at_write_time(
 def test_the_demo_shows_its_chart_from_hearth_without_the_network(client):
     from django.core.management import call_command
 
-    from forum import demo_content
+    from forum.management.demo_data import load
 
     call_command("seed_demo", stdout=io.StringIO())
 
     post = Post.objects.get(topic__title__startswith="I logged Duo group", number=1)
-    image = RemoteImage.objects.get(url=demo_content.THERMO_CHART_URL)
+    image = RemoteImage.objects.get(url=load().thermo_chart_url)
     assert image.status == RemoteImage.Status.STORED
     assert f'<img src="/images/{image.sha256}.png" alt="Chart: brew' in post.body_html
     assert "images.example.org" not in post.body_html

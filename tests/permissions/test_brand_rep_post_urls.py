@@ -63,6 +63,7 @@ PEER_ENDPOINTS = {
     "account_reset_password_done",
     "account_reset_password_from_key_done",
     "settings",
+    "welcome_dismiss",  # hides the newcomer's welcome for themselves only
     "unsubscribe",  # a signed token changes only its holder's email preferences
     "login",  # /admin/login/ and /admin/logout/: their own session only
     "logout",

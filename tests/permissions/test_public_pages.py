@@ -291,8 +291,10 @@ def test_how_it_works_page_gives_denial_reasons_as_text(client, db):
 
 def test_how_it_works_page_costs_no_queries_of_its_own(client, db):
     """The table is computed without the database; only the signed-in
-    reader's session and user, and the navbar's unread-notifications count,
-    are read."""
+    reader's session and user, the navbar's unread-notifications count and
+    whether the reader moderates anything (the header's Review link: their
+    group memberships and moderator assignments, one query that every page
+    showing categories reads anyway) are read."""
     client.force_login(make_user("reader"))
     url = reverse("permissions:how_it_works")
     client.get(url)
@@ -307,8 +309,10 @@ def test_how_it_works_page_costs_no_queries_of_its_own(client, db):
     assert set(tables) <= {
         '"django_session"',
         '"accounts_user"',
+        '"accounts_groupmembership"',
         '"notifications_notification"',
     }, tables
+    assert len(tables) == 4, tables
 
 
 # --- The roster ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Load the demo community (forum/demo_content.py) once.
+"""Load the demo community (the TOML files in demo/) once.
 
 Everything is written through the same actions members use, so counters,
 revisions, read state and events are what real use would produce; only the
@@ -7,6 +7,7 @@ timestamps are moved into the past afterwards so the demo looks lived-in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -23,7 +24,9 @@ from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
 from elsewhere.management import demo as elsewhere_demo
-from forum import actions, demo_content
+from forum import actions
+from forum.management import demo_moderation
+from forum.management.demo_data import load as load_demo
 from forum.models import Category, Post, PostRevision, Tag, Topic
 from groups.management import demo as groups_demo
 from health import compute as health_compute  # community health (issue 16)
@@ -59,15 +62,20 @@ class Command(BaseCommand):
             )
             self._print_logins()
             return
+        self.stdout.write("Loading the demo community from demo/ ...")
+        started = timezone.now()
         try:
             with _events_held_back(), transaction.atomic():
                 self._load()
         except ValidationError as exc:
             raise CommandError(f"Demo content was rejected: {exc}") from exc
+        self._step("notifying (in-app only) ...")
         notified = _notify_in_app_only()
+        unread = _settle_notifications(started)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo community loaded ({notified} in-app notifications)."
+                f"Demo community loaded ({notified} in-app notifications, "
+                f"{unread} unread)."
             )
         )
         # Community health (issue 16): the demo's figures, so
@@ -89,10 +97,11 @@ class Command(BaseCommand):
 
     def _load(self) -> None:
         now = timezone.now()
+        demo = load_demo()
         # Pictures "from other sites" in the demo posts are drawn here and
         # kept as their copies, so seeding needs no network (images app).
-        store_copy(demo_content.THERMO_CHART_URL, _thermo_chart())
-        brand_data = demo_content.BRAND
+        store_copy(demo.thermo_chart_url, _thermo_chart())
+        brand_data = demo.brand
         brand = Brand.objects.create(
             name=brand_data["name"],
             slug=brand_data["slug"],
@@ -102,11 +111,11 @@ class Command(BaseCommand):
         )
 
         people: dict[str, User] = {}
-        for index, person in enumerate(demo_content.PEOPLE):
+        for index, person in enumerate(demo.people):
             people[person["username"]] = self._create_person(person, brand, now, index)
 
         groups: dict[str, CommunityGroup] = {}
-        for group_data in demo_content.GROUPS:
+        for group_data in demo.groups:
             group = CommunityGroup.objects.create(
                 slug=group_data["slug"],
                 name=group_data["name"],
@@ -121,7 +130,7 @@ class Command(BaseCommand):
 
         categories: dict[str, Category] = {}
         position = 0
-        for data in demo_content.CATEGORIES:
+        for data in demo.categories:
             position += 1
             parent = self._create_category(data, None, groups, position)
             categories[parent.slug] = parent
@@ -130,7 +139,7 @@ class Command(BaseCommand):
                 child = self._create_category(child_data, parent, groups, position)
                 categories[child.slug] = child
 
-        moderators = [p for p in demo_content.PEOPLE if p["role"] == "moderator"]
+        moderators = [p for p in demo.people if p["role"] == "moderator"]
         top_level = [c for c in categories.values() if c.parent_id is None]
         for person in moderators:
             for category in top_level:
@@ -138,28 +147,40 @@ class Command(BaseCommand):
                     user=people[person["username"]], category=category
                 )
 
-        tag_names = sorted(
-            {tag for topic in demo_content.TOPICS for tag in topic["tags"]}
-        )
+        tag_names = sorted({tag for topic in demo.topics for tag in topic["tags"]})
         Tag.objects.bulk_create(Tag(name=name, slug=name) for name in tag_names)
+        self._step(
+            f"{len(people)} people, {len(groups)} groups, {len(categories)} categories"
+        )
 
-        for topic_data in demo_content.TOPICS:
+        for number, topic_data in enumerate(demo.topics, start=1):
             self._create_topic(topic_data, people, categories, now)
+            if number % 10 == 0 or number == len(demo.topics):
+                self._step(f"topics {number}/{len(demo.topics)}")
         self._brand_activity(people, brand)
         self._idea_activity(people, brand, categories, now)
+        self._step(f"ideas: votes and decisions on {len(demo.ideas)} ideas")
         # insights: recurring questions and recent peer help, then this week's
         # listening report (in-app for the demo representatives; no email)
-        for topic_data in demo_content.INSIGHTS_TOPICS:
+        for topic_data in demo.insights_topics:
             self._create_topic(topic_data, people, categories, now)
         send_weekly_reports(now)
+        self._step("insights: recurring questions and this week's report")
         self._polls(people, categories)
+        self._step(f"{len(demo.polls)} polls")
+        self._step(demo_moderation.seed(now))
         # Elsewhere in the community (issue 19): listed communities and links.
-        self.stdout.write(elsewhere_demo.seed(now))
+        self._step(elsewhere_demo.seed(now))
         # groups: join policies, a beta's terms and end, an expert route, an
         # application waiting for the moderators (demo/groups.toml)
-        self.stdout.write(groups_demo.seed(now))
-        self.stdout.write(peers_demo.seed(now))  # peers first, recognition (issue 17)
-        self.stdout.write(support_demo.seed(now))  # support: desk, status history
+        self._step(groups_demo.seed(now))
+        self._step(peers_demo.seed(now))  # peers first, recognition (issue 17)
+        self._step(support_demo.seed(now))  # support: desk, status history
+
+    def _step(self, message: str) -> None:
+        """One line of progress, so seeding never sits silent."""
+        self.stdout.write(f"  {message}")
+        self.stdout.flush()
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
@@ -212,7 +233,7 @@ class Command(BaseCommand):
             for person in people.values()
             if person.role == Role.MEMBER and not person.is_banned
         ]
-        for data in demo_content.IDEAS:
+        for data in load_demo().ideas:
             topic = (
                 Topic.objects.select_related("category__parent")
                 .filter(title=data["title"])
@@ -248,10 +269,10 @@ class Command(BaseCommand):
     def _polls(self, people: dict[str, User], categories: dict[str, Category]) -> None:
         """Polls app: categories that allow polls, a concept poll from the
         brand in an ideas category and a member's poll, with votes."""
-        Category.objects.filter(slug__in=demo_content.POLL_CATEGORIES).update(
+        Category.objects.filter(slug__in=load_demo().poll_categories).update(
             allow_polls=True
         )
-        for data in demo_content.POLLS:
+        for data in load_demo().polls:
             category = Category.objects.select_related("parent").get(
                 slug=data["category"]
             )
@@ -264,7 +285,7 @@ class Command(BaseCommand):
                     question=data["question"],
                     options=data["options"],
                     kind=data["kind"],
-                    max_choices=data["max_choices"],
+                    max_choices=data.get("max_choices"),
                     closes_at=timezone.now() + timedelta(days=data["closes_in_days"]),
                     show_results=data["show_results"],
                 ),
@@ -277,8 +298,10 @@ class Command(BaseCommand):
                 )
             started = timezone.now() - timedelta(days=data["days_ago"])
             stamps: dict[int, Any] = {1: started}
-            for hours, (username, body) in enumerate(data["replies"], start=1):
-                post = actions.reply_to_topic(people[username], topic, body=body)
+            for hours, reply in enumerate(data["replies"], start=1):
+                post = actions.reply_to_topic(
+                    people[reply["author"]], topic, body=reply["body"]
+                )
                 stamps[post.number] = started + timedelta(hours=5 * hours)
             self._backdate(topic, stamps, pinned=False)
 
@@ -404,10 +427,16 @@ def _events_held_back() -> Iterator[None]:
     instead; _notify_in_app_only() then fans them out without email."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
+    # The in-memory transport has no host name; kombu warns that it "reverts
+    # to localhost", which means nothing to someone trying the demo.
+    kombu_log = logging.getLogger("kombu.connection")
+    level = kombu_log.level
+    kombu_log.setLevel(logging.ERROR)
     try:
         yield
     finally:
         celery_app.conf.task_always_eager = eager
+        kombu_log.setLevel(level)
 
 
 def _notify_in_app_only() -> int:
@@ -420,6 +449,46 @@ def _notify_in_app_only() -> int:
         channel=Delivery.Channel.EMAIL, status=Delivery.Status.PENDING
     ).update(status=Delivery.Status.SKIPPED, detail="demo data: no email")
     return Notification.objects.count()
+
+
+UNREAD_KEPT = 4  # per person: the newest few, from the last two weeks
+UNREAD_WITHIN = timedelta(days=14)
+
+
+def _settle_notifications(started: Any) -> int:
+    """Date each demo notification when what it tells of happened (the post,
+    or the backdated moderation step), not when seeding fanned it out; then
+    leave each person a handful unread, as if they had been reading along.
+    Returns how many are unread."""
+    now = timezone.now()
+    notifications = list(
+        Notification.objects.select_related("event", "post", "topic").order_by("pk")
+    )
+    for notification in notifications:
+        event = notification.event
+        if event is not None and event.created_at < started:
+            notification.created_at = event.created_at
+        elif notification.post is not None:
+            notification.created_at = notification.post.created_at
+        elif notification.topic is not None:
+            notification.created_at = notification.topic.last_posted_at
+        else:
+            notification.created_at = started
+    notifications.sort(key=lambda n: n.created_at, reverse=True)
+    kept: dict[int, int] = {}
+    for notification in notifications:
+        shown = kept.get(notification.recipient_id, 0)
+        if shown < UNREAD_KEPT and now - notification.created_at < UNREAD_WITHIN:
+            kept[notification.recipient_id] = shown + 1
+            notification.read_at = None
+        else:
+            notification.read_at = min(
+                notification.created_at + timedelta(hours=6), now
+            )
+    Notification.objects.bulk_update(
+        notifications, ["created_at", "read_at"], batch_size=500
+    )
+    return sum(kept.values())
 
 
 def _describe(username: str) -> str:
