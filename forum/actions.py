@@ -865,9 +865,12 @@ def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -
     open_requests = BrandRequest.objects.filter(
         topic=topic, brand_id=rep.brand_id, answered_at__isnull=True
     )
-    requester_ids = list(open_requests.values_list("requested_by_id", flat=True))
-    if not requester_ids:
+    requested_by = list(open_requests.values_list("requested_by_id", flat=True))
+    if not requested_by:
         return
+    # Requests peer-first routing opened have nobody who asked: the asker
+    # hears of the answer as the topic's author, like any reply.
+    requester_ids = sorted({pk for pk in requested_by if pk is not None})
     open_requests.update(answered_at=now, answered_by=rep, answer=post)
     still_open = BrandRequest.objects.filter(
         topic=topic, answered_at__isnull=True
@@ -875,13 +878,14 @@ def _answer_brand_requests(rep: User, topic: Topic, post: Post, now: datetime) -
     status = BrandStatus.REQUESTED if still_open else BrandStatus.ANSWERED
     Topic.objects.filter(pk=topic.pk).update(brand_status=status)
     topic.brand_status = status
-    emit(
-        EventKind.BRAND_ANSWERED,
-        ToUsers(user_ids=sorted(set(requester_ids))),
-        actor=rep,
-        topic=topic,
-        post=post,
-    )
+    if requester_ids:
+        emit(
+            EventKind.BRAND_ANSWERED,
+            ToUsers(user_ids=requester_ids),
+            actor=rep,
+            topic=topic,
+            post=post,
+        )
 
 
 def escalate_to_support(

@@ -67,7 +67,12 @@ def test_a_representative_reaches_the_brand_queue_and_answers(demo, new_page):
     page = new_page(viewport=DESKTOP)
     _sign_in(page, "rep")
 
-    page.get_by_role("link", name=re.compile(r"^Brand requests \(1\)$")).click()
+    # The demo's queue holds what members asked and what peer-first routing
+    # and a moderator sent; answering one takes one off the count.
+    queue = page.get_by_role("link", name=re.compile(r"^Brand requests \(\d+\)$"))
+    waiting = int(re.search(r"\((\d+)\)", queue.inner_text()).group(1))
+    assert waiting >= 1
+    queue.click()
     page.get_by_role("heading", name="Ask-the-brand requests").wait_for()
     page.locator(".topic-row-title").first.click()
     page.get_by_label("Your reply").fill(
@@ -77,7 +82,8 @@ def test_a_representative_reaches_the_brand_queue_and_answers(demo, new_page):
     page.locator("article.post", has_text="support replaces the part").wait_for()
     page.locator(".topic-header").get_by_text("Brand responded").wait_for()
     page.goto("/")
-    assert page.get_by_role("link", name=re.compile(r"^Brand requests \(0\)$")).count()
+    left = re.compile(rf"^Brand requests \({waiting - 1}\)$")
+    assert page.get_by_role("link", name=left).count()
 
 
 def test_a_newcomer_confirms_lands_signed_in_and_is_welcomed(demo, new_page):

@@ -195,3 +195,35 @@ def test_route_form_with_a_long_note_is_refused_with_a_message(
     assert response.status_code == 200
     assert "Choose which brand" in response.content.decode()
     assert not BrandRequest.objects.exists()
+
+
+def test_a_representative_answers_a_routed_question_over_http(
+    help_desk, rep, asker, settings, client
+):
+    """A request routing opened has nobody who asked: the representative's
+    reply answers it, the asker hears of it as the topic's author, and the
+    reply is on the page for everyone."""
+    settings.PEER_FIRST_HOURS = 12
+    question = make_topic(help_desk, asker, title="Grinder stalls on light roasts")
+    assert (
+        actions.route_unanswered_questions(
+            now=question.created_at + timedelta(hours=13)
+        )
+        == 1
+    )
+    client.force_login(rep)
+    response = client.post(
+        reverse("forum:reply", args=[question.pk]),
+        {"body": "Known on early burrs: support swaps them, quote your serial."},
+    )
+
+    assert response.status_code == 302
+    request = BrandRequest.objects.get(topic=question)
+    assert request.answered_by == rep
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert "support swaps them" in page
+    for event in Event.objects.filter(dispatched_at__isnull=True).order_by("pk"):
+        dispatch_event(event.pk)
+    assert Notification.objects.filter(
+        recipient=asker, kind=NotificationKind.REPLIED, topic=question
+    ).exists()
