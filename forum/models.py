@@ -326,6 +326,8 @@ class Post(models.Model):
     my_bookmark_note: str | None
     bookmarked_by_me: bool
     bookmark_note: str
+    # The controls the viewer may use (permissions.policy.post_controls).
+    controls: frozenset[str]
     tombstones: list[ModerationAction]
     content_html: str
     snippet: str
