@@ -119,14 +119,19 @@ def ensure_database(
 
 
 def start_gunicorn(
-    port: int, workers: int, env: dict[str, str], output: Any
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    output: Any,
+    app: str = "config.wsgi:application",
 ) -> subprocess.Popen[bytes]:
-    """Hearth under gunicorn on 127.0.0.1:*port*, in a session of its own so
-    that the caller can stop it and its workers with one killpg."""
+    """*app* (Hearth by default) under gunicorn on 127.0.0.1:*port*, in a
+    session of its own so that the caller can stop it and its workers with
+    one killpg."""
     return subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -140,6 +145,59 @@ def start_gunicorn(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+# The three servers of a run, loaded one after the other (never side by side):
+# Hearth as configured, Hearth with the anonymous page cache (and the post
+# fragments it governs) off, and the ceiling: a plain `startproject` app
+# returning the same page from memory (bench/ceiling).
+HEARTH, HEARTH_UNCACHED, CEILING = "hearth", "hearth, caches off", "ceiling"
+CACHE_OFF = " (anonymous, cache off)"
+MEMBER_CACHE_OFF = " (member, cache off)"
+TOPIC_PAGES = ("topic", "giant first page", "giant last page")
+
+
+def server_env(which: str, env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    if which == CEILING:
+        return "bench.ceiling.wsgi:application", env | {
+            "DJANGO_SETTINGS_MODULE": "bench.ceiling.settings"
+        }
+    if which == HEARTH_UNCACHED:
+        return "config.wsgi:application", env | {"ANON_CACHE_SECONDS": "0"}
+    return "config.wsgi:application", env
+
+
+def plan(pages: list[list[str]], cookie: str) -> list[tuple[str, str, str, str, int]]:
+    """(row name, server, url, cookie, clients) for every row of the table."""
+    runs = [("static ceiling", CEILING, "/", "", 0)]
+    runs += [(name, HEARTH, url, "", 0) for name, url in pages]
+    runs += [(f"{name} (member)", HEARTH, url, cookie, 0) for name, url in pages]
+    # Search latency as one reader sees it: a member's search is never
+    # served from the page cache, and one client means no queueing.
+    runs += [(SEARCH_ONE_CLIENT, HEARTH, dict(pages)["search"], cookie, 1)]
+    runs += [(f"{name}{CACHE_OFF}", HEARTH_UNCACHED, url, "", 0) for name, url in pages]
+    runs += [
+        (f"{name}{MEMBER_CACHE_OFF}", HEARTH_UNCACHED, url, cookie, 0)
+        for name, url in pages
+        if name in TOPIC_PAGES
+    ]
+    return runs
+
+
+def connection_counts(text: str) -> list[int]:
+    """--connections: "4,16" loads every page at 4 and at 16 connections."""
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or min(counts) < 1:
+        raise SystemExit("--connections: one or more positive numbers, e.g. 4,16")
+    return counts
 
 
 def wait_for(url: str, seconds: float = 60) -> None:
@@ -161,14 +219,19 @@ def fetch(url: str, cookie: str = "") -> bytes:
 
 
 def wrk(
-    args: argparse.Namespace, url: str, cookie: str = "", clients: int = 0
+    args: argparse.Namespace,
+    url: str,
+    cookie: str = "",
+    clients: int = 0,
+    connections: int = 16,
 ) -> dict[str, Any]:
-    """Load *url* for args.duration seconds; *clients* (when set) replaces the
-    thread and connection counts, for a latency measurement without queueing."""
+    """Load *url* for args.duration seconds over *connections*; *clients*
+    (when set) replaces the thread and connection counts, for a latency
+    measurement without queueing."""
     cmd = [
         "wrk",
-        f"-t{min(clients, args.threads) if clients else args.threads}",
-        f"-c{clients or args.connections}",
+        f"-t{min(clients or connections, args.threads)}",
+        f"-c{clients or connections}",
         f"-d{args.duration}s",
         "--timeout",
         "10s",
@@ -248,7 +311,11 @@ def main() -> None:
     parser.add_argument("--scale", default=os.environ.get("SCALE", "1"))
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--connections",
+        default="4,16",
+        help="comma-separated: every page is loaded at each (ratios at each)",
+    )
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--redis-db", type=int, default=13)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -262,6 +329,7 @@ def main() -> None:
         help="load only the pages whose name matches this regex (implies --no-doc)",
     )
     args = parser.parse_args()
+    args.connections = connection_counts(str(args.connections))
     args.scale = str(float(args.scale)).removesuffix(".0")
     VAR.mkdir(parents=True, exist_ok=True)
     db = "hearth_bench_" + args.scale.replace(".", "_")
@@ -289,42 +357,55 @@ def main() -> None:
     )
 
     base = f"http://127.0.0.1:{args.port}"
-    log(f"starting gunicorn ({args.workers} workers) on {base}")
+    pages = spec["pages"]
+    runs = plan(pages, spec["session_cookie"])
+    if args.only:
+        runs = [r for r in runs if re.search(args.only, r[0])]
+    # results[connections][row name]
+    results: dict[str, dict[str, dict[str, Any]]] = {
+        str(c): {} for c in args.connections
+    }
     gunicorn_log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115
-    server = start_gunicorn(args.port, args.workers, env, gunicorn_log)
-    results: dict[str, dict[str, Any]] = {}
     try:
-        wait_for(f"{base}/healthz")
-        pages = spec["pages"]
-        giant_first = dict(pages)["giant first page"]
-        # The ceiling: a fixed file the size of a full topic page (20 posts).
-        (VAR / "ceiling.html").write_bytes(fetch(base + giant_first))
-        cookie = spec["session_cookie"]
-        runs = [("static ceiling", "/bench/static-ceiling/", "", 0)]
-        runs += [(name, url, "", 0) for name, url in pages]
-        runs += [(f"{name} (member)", url, cookie, 0) for name, url in pages]
-        # Search latency as one reader sees it: a member's search is never
-        # served from the page cache, and one client means no queueing.
-        runs += [(SEARCH_ONE_CLIENT, dict(pages)["search"], cookie, 1)]
-        if args.only:
-            runs = [r for r in runs if re.search(args.only, r[0])]
-        for name, url, cookie, clients in runs:
-            fetch(base + url, cookie)  # warm: per-process caches, the page cache
-            log(f"wrk {args.duration}s: {name} {url}")
-            results[name] = wrk(args, base + url, cookie, clients) | {"url": url}
+        for which in (HEARTH, HEARTH_UNCACHED, CEILING):
+            mine = [r for r in runs if r[1] == which]
+            # Hearth serves the ceiling's page, so it starts for the ceiling too.
+            needed = mine or (which == HEARTH and any(r[1] == CEILING for r in runs))
+            if not needed:
+                continue
+            app, server_environment = server_env(which, env)
+            log(f"starting gunicorn ({args.workers} workers): {which} on {base}")
+            server = start_gunicorn(
+                args.port, args.workers, server_environment, gunicorn_log, app
+            )
+            try:
+                wait_for(f"{base}/" if which == CEILING else f"{base}/healthz")
+                if which == HEARTH:
+                    # The ceiling's page: the anonymous giant topic's first
+                    # page (a full topic page, 20 posts), as Hearth serves it.
+                    giant_first = dict(pages)["giant first page"]
+                    (VAR / "ceiling.html").write_bytes(fetch(base + giant_first))
+                for name, _which, url, cookie, clients in mine:
+                    fetch(
+                        base + url, cookie
+                    )  # warm: per-process caches, the page cache
+                    for connections in args.connections:
+                        log(f"wrk {args.duration}s, {connections} conn.: {name} {url}")
+                        results[str(connections)][name] = wrk(
+                            args, base + url, cookie, clients, connections
+                        ) | {"url": url}
+            finally:
+                stop(server)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
         gunicorn_log.close()
 
     if args.only:
-        for name, result in results.items():
-            print(
-                f"{name:32} {result['rps']:8.0f} req/s  p50 {result['p50_us'] / 1000:.1f} ms"
-            )
+        for connections, rows in results.items():
+            for name, result in rows.items():
+                print(
+                    f"{name:44} {connections:>3} conn. {result['rps']:8.0f} req/s"
+                    f"  p50 {result['p50_us'] / 1000:.1f} ms"
+                )
         return
     fanout_out = fanout(env, args.watchers)
     health_out = health(env)

@@ -1,7 +1,6 @@
 """Benchmark settings: production settings, served over plain HTTP on
-127.0.0.1, plus one extra route (the static ceiling, see bench/urls.py).
-
-Production never loads this module, so production has no such route.
+127.0.0.1. The static ceiling is a separate plain Django project
+(bench/ceiling), not a route of Hearth's.
 """
 
 import os
@@ -11,7 +10,6 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
 from config.settings.prod import *  # noqa: F403
 
-ROOT_URLCONF = "bench.urls"
 # wrk talks plain HTTP to 127.0.0.1; the cookies are sent by hand anyway.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

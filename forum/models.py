@@ -327,6 +327,8 @@ class Post(models.Model):
     bookmarked_by_me: bool
     flagged_by_me: bool  # a pending flag of the reader's (forum.queries.topic_posts)
     bookmark_note: str
+    # The controls the viewer may use (permissions.policy.post_controls).
+    controls: frozenset[str]
     tombstones: list[ModerationAction]
     content_html: str
     snippet: str

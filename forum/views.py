@@ -269,6 +269,10 @@ def _render_topic(
     status: int = 200,
 ) -> HttpResponse:
     posts = queries.topic_posts(request.user, topic, page)
+    # What the viewer may do to each post, asked once per page.
+    controls = policy.post_controls(request.user, topic, posts)
+    for post in posts:
+        post.controls = controls[post.pk]
     topic_actions = queries.attach_tombstones(topic, posts)
     fragments.attach_post_content(topic, posts)
     # Elsewhere (issue 19): link cards for posts linking to listed items.
@@ -545,6 +549,7 @@ def post_like_view(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
         actions.like_post(request.user, post)
         post.liked_by_me = True
     if request.htmx:
+        post.controls = policy.post_controls(request.user, post.topic, [post])[post.pk]
         return render(request, "forum/topic/_like.html", {"post": post})
     return redirect(post.topic.get_post_url(post.number))
 
@@ -649,6 +654,7 @@ def _bookmark_saved(
     post.bookmarked_by_me = bookmark is not None
     post.bookmark_note = bookmark.note if bookmark else ""
     if request.htmx:
+        post.controls = policy.post_controls(request.user, post.topic, [post])[post.pk]
         return render(
             request,
             "forum/bookmarks/_toggle.html",

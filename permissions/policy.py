@@ -1506,3 +1506,81 @@ def users_who_may_review_flag(
     if flag.from_brand_rep:
         people = people.filter(brand__isnull=True)
     return set(people.values_list("pk", flat=True))
+
+
+# --- The controls of a page of posts (bulk form) ------------------------------------------
+
+# What the footer of a post on the topic page offers, asked once per page.
+POST_CONTROLS: tuple[Perm, ...] = (
+    Perm.LIKE_POST,
+    Perm.BOOKMARK_POST,
+    Perm.EDIT_POST,
+    Perm.DELETE_POST,
+    Perm.ACCEPT_ANSWER,
+    Perm.CONFIRM_ANSWER,
+    Perm.WITHDRAW_CONFIRMATION,
+    Perm.FLAG_POST,
+    Perm.REQUEST_REVIEW,
+    Perm.HIDE_POST,
+    Perm.REMOVE_POST,
+    Perm.REDACT_POST,
+)
+
+
+def _post_shape(actor: Actor, post: Post) -> tuple[Any, ...]:
+    """Everything about *post* the rules of POST_CONTROLS read, besides its
+    topic (the same for the page) and the actor: posts of one shape get the
+    same answers. The agreement test (tests/permissions) holds it to that."""
+    own = _is_author(actor, post)
+    confirmation = getattr(post, "confirmation", None)
+    return (
+        own,
+        post.deleted_at is None,
+        post.is_hidden,
+        post.pending_review,
+        post.removed_at is None,
+        post.number == 1,
+        post.author_id is None,
+        post.author_role == PostRole.BRAND_REP,
+        # The new member's edit window counts only on their own posts.
+        own
+        and isinstance(actor, User)
+        and actor.trust_level == TrustLevel.NEW
+        and timezone.now() - post.created_at > NEW_MEMBER_EDIT_WINDOW,
+        confirmation.brand_id if confirmation is not None else None,
+    )
+
+
+def post_controls(
+    actor: Actor, topic: Topic, posts: Iterable[Post]
+) -> dict[int, frozenset[Perm]]:
+    """For each post of one page of *topic*, the POST_CONTROLS *actor* may use.
+
+    The rules run once per distinct shape of post (own or not, hidden,
+    deleted …), not once per control per post: a page of twenty posts asks
+    them two or three times. Each post is given *topic* as ``post.topic``
+    (the rules read it), as queries.topic_posts does.
+    """
+    actor = _unwrap(actor)
+    answers: dict[tuple[Any, ...], frozenset[Perm]] = {}
+    controls: dict[int, frozenset[Perm]] = {}
+    for post in posts:
+        post.topic = topic
+        shape = _post_shape(actor, post)
+        allowed = answers.get(shape)
+        if allowed is None:
+            allowed = answers[shape] = frozenset(
+                perm for perm in POST_CONTROLS if _post_control(actor, perm, post)
+            )
+        controls[post.pk] = allowed
+    return controls
+
+
+def _post_control(actor: Actor, perm: Perm, post: Post) -> bool:
+    if perm == Perm.WITHDRAW_CONFIRMATION:
+        confirmation = getattr(post, "confirmation", None)
+        return (
+            confirmation is not None
+            and _withdraw_confirmation(actor, confirmation).allowed
+        )
+    return _RULES[perm](actor, post).allowed

@@ -161,15 +161,14 @@
   });
 
   /* --- Accept answer ---------------------------------------------------------------
-     The accept / unaccept form swaps the page's .topic-main (labels, the copy of the
+     The accept / unaccept button swaps the page's .topic-main (labels, the copy of the
      answer under the question, Solved); the button the member used is replaced, so
      the focus goes to its successor, whose text says the new state. */
   var acceptRequest = null;
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = closest(event.detail.elt, "form[data-accept-form]");
-    var button = form && form.querySelector("button[type='submit']");
-    var post = form && closest(form, "article.post");
+    var button = closest(event.detail.elt, "button[data-accept-form]");
+    var post = button && closest(button, "article.post");
     if (button) {
       acceptRequest = { xhr: event.detail.xhr, button: button.id, post: post && post.id };
     }
