@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "recognition",
     # Escalation to brands' support desks (issue 18).
     "support",
+    # Private conversations, ignoring members (issue 23).
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -393,6 +395,10 @@ IDEAS_RESPONSE_VOTES = env_int("IDEAS_RESPONSE_VOTES", 10)
 IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
 # groups: how many @group mentions one author may make in 24 hours.
 GROUP_MENTIONS_PER_DAY = env_int("GROUP_MENTIONS_PER_DAY", 5)
+# conversations: people in one private conversation (its starter included),
+# and how many conversations a new member (trust level 0 or 1) starts a day.
+CONVERSATIONS_MAX_PARTICIPANTS = env_int("CONVERSATIONS_MAX_PARTICIPANTS", 10)
+CONVERSATIONS_NEW_MEMBER_DAILY = env_int("CONVERSATIONS_NEW_MEMBER_DAILY", 3)
 # The window of the board's "recent votes" (velocity) sort.
 IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
 

@@ -48,6 +48,7 @@ ACTION_MODULES = sorted(
         ROOT / "groups" / "beta.py",
         ROOT / "recognition" / "actions.py",
         ROOT / "support" / "actions.py",
+        ROOT / "conversations" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")

@@ -94,6 +94,18 @@ PEER_ENDPOINTS = {
     "group_join",
     "group_apply",
     "group_recommend",
+    # conversations: starting one is asked of the policy (a representative
+    # may write first only to a member with an open request with their
+    # brand); replying, muting, leaving, deleting one's own message,
+    # reporting a message and ignoring a member change only the
+    # representative's own conversations and settings, never a public post.
+    "conversation_start",
+    "conversation",
+    "conversation_mute",
+    "conversation_leave",
+    "message_delete",
+    "message_report",
+    "member_ignore",
 }
 # What a representative may do to their own post (and nobody else's).
 OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}
