@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
+from conversations.management import demo as conversations_demo
 from elsewhere.management import demo as elsewhere_demo
 from forum import actions, demo_content
 from forum.models import Category, Post, PostRevision, Tag, Topic
@@ -160,6 +161,7 @@ class Command(BaseCommand):
         self.stdout.write(groups_demo.seed(now))
         self.stdout.write(peers_demo.seed(now))  # peers first, recognition (issue 17)
         self.stdout.write(support_demo.seed(now))  # support: desk, status history
+        self.stdout.write(conversations_demo.seed(now))  # private conversations
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
