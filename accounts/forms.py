@@ -4,11 +4,14 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.actions import INVITATION_SESSION_KEY, accept_invitation
 from accounts.avatars import process_avatar
 
 if TYPE_CHECKING:
@@ -85,4 +88,12 @@ class HoneypotSignupForm(forms.Form):
         return ""
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        """Nothing to add: allauth saves the account."""
+        """allauth saved the account; record the invitation it came through,
+        if any (the email address is still verified as for everyone)."""
+        code = request.session.pop(INVITATION_SESSION_KEY, None)
+        if not code:
+            return
+        try:
+            accept_invitation(user, code)
+        except ValidationError as exc:
+            messages.warning(request, " ".join(str(m) for m in exc.messages))

@@ -8,4 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("u/<username:username>/", views.profile_view, name="profile"),
     path("settings/", views.settings_view, name="settings"),
+    # Invitations (issue 23)
+    path("invite/", views.invitations_view, name="invitations"),
+    path("invite/<str:code>/", views.invitation_view, name="invitation"),
 ]

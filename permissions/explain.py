@@ -975,6 +975,18 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 _sanction_target,
                 gettext_lazy("Moderators and administrators can't be ignored."),
             ),
+            RowSpec(
+                "create_invitation",
+                gettext_lazy(
+                    "Make an invite link (sign-ups still confirm their email)"
+                ),
+                Perm.CREATE_INVITATION,
+                _nothing,
+                gettext_lazy(
+                    "From trust level 2. Into a group that takes members by "
+                    "invitation: its managers only."
+                ),
+            ),
         ),
     ),
     SectionSpec(

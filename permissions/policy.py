@@ -144,6 +144,10 @@ class Perm(StrEnum):
     WRITE_ABOUT_ACTION = "write_about_action"
     # Ignore a member: their messages and mentions stop reaching you.
     IGNORE_MEMBER = "ignore_member"
+    # Invitations (issue 23): members of trust level 2 or more make invite
+    # links (asked of the group it joins, or None); into a group that takes
+    # members by invitation only its managers.
+    CREATE_INVITATION = "create_invitation"
 
 
 @dataclass(frozen=True)
@@ -1421,6 +1425,28 @@ def _ignore_member(actor: Actor, target: User) -> Decision:
     return ALLOW
 
 
+def _create_invitation(actor: Actor, group: CommunityGroup | None) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not isinstance(actor, User):
+        return deny(_("Sign in first."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    if is_brand_rep(actor):
+        return deny(
+            _("Members invite members; brand representatives don't recruit here.")
+        )
+    if actor.trust_level < TrustLevel.MEMBER and not is_admin(actor):
+        return deny(_("Members of trust level 2 or more can invite people."))
+    if group is None:
+        return ALLOW
+    if group.join_policy != JoinPolicy.INVITATION:
+        return deny(_("This group doesn't take members by invitation."))
+    if not manages_group(actor, group):
+        return deny(_("Only the group's managers invite people into it."))
+    return ALLOW
+
+
 _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_CATEGORY: _view_category,
     Perm.VIEW_TOPIC: _view_topic,
@@ -1494,6 +1520,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_MESSAGE_REPORTS: _admin_only,
     Perm.WRITE_ABOUT_ACTION: _write_about_action,
     Perm.IGNORE_MEMBER: _ignore_member,
+    Perm.CREATE_INVITATION: _create_invitation,
 }
 
 

@@ -23,7 +23,7 @@ def test_a_member_writes_to_another_and_the_recipients_bell_shows_it(demo, new_p
     recipient.goto("/")
     bell = recipient.locator("[data-bell]")
     assert "1 unread" in bell.inner_text()
-    assert "1 unread" in recipient.locator("[data-inbox]").inner_text()
+    assert "1 unread" in recipient.locator(".nav-wide [data-inbox]").inner_text()
     bell.click()
     notification = recipient.locator(".notification-unread").filter(
         has_text="sent you a private message"
@@ -32,4 +32,4 @@ def test_a_member_writes_to_another_and_the_recipients_bell_shows_it(demo, new_p
     recipient.get_by_role("heading", name="Tamper for the Piccola").wait_for()
     assert "Which 58 mm tamper" in recipient.locator(".message-list").inner_text()
     # Read: the Messages link no longer counts it.
-    assert "unread" not in recipient.locator("[data-inbox]").inner_text()
+    assert "unread" not in recipient.locator(".nav-wide [data-inbox]").inner_text()

@@ -201,6 +201,9 @@ TABLE = {
     Perm.VIEW_MESSAGE_REPORTS: ("none", {"admin"}),
     Perm.WRITE_ABOUT_ACTION: ("moderation_action", MODERATORS_HERE),
     Perm.IGNORE_MEMBER: ("target", SIGNED_IN),
+    # invitations: trust level 2 or more, never a representative (into a
+    # group: tests/accounts/test_invitations.py)
+    Perm.CREATE_INVITATION: ("none", SIGNED_IN - REPS - {"new_member"}),
 }
 
 
