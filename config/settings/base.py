@@ -4,6 +4,7 @@ dev.py, test.py and prod.py import this module and adjust what differs.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    # Sign-in with an existing identity (issue 23): a generic OpenID Connect
+    # provider and, when their keys are set, allauth's own providers (below).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "forum",
     "ideas",
@@ -297,6 +302,46 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# --- Sign-in with an existing identity (issue 23) -----------------------------------
+# A generic OpenID Connect provider, configured entirely from the environment
+# (all three of OIDC_SERVER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or it
+# is off), plus Google and GitHub when their keys are set. Accounts are linked
+# by email only when the provider says the address is verified and the local
+# address is verified too (accounts.social.HearthSocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "accounts.social.HearthSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {}
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+if OIDC_SERVER_URL and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env_str("OIDC_PROVIDER_ID", "sso"),
+                "name": env_str("OIDC_NAME", "Single sign-on"),
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ],
+    }
+for _provider, _prefix in (("google", "GOOGLE"), ("github", "GITHUB")):
+    if env_str(f"{_prefix}_CLIENT_ID") and env_str(f"{_prefix}_CLIENT_SECRET"):
+        INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [
+                {
+                    "client_id": env_str(f"{_prefix}_CLIENT_ID"),
+                    "secret": env_str(f"{_prefix}_CLIENT_SECRET"),
+                }
+            ]
+        }
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "moderator", "staff", "support", "system"]
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "

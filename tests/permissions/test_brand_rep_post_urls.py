@@ -60,6 +60,14 @@ PEER_ENDPOINTS = {
     "account_reset_password_from_key",
     "account_email_verification_sent",
     "account_inactive",
+    # sign-in with an existing identity (allauth's social accounts): their own
+    # sign-in and their own linked identities
+    "openid_connect_login",
+    "openid_connect_callback",
+    "socialaccount_signup",
+    "socialaccount_connections",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
     "account_reset_password_done",
     "account_reset_password_from_key_done",
     "settings",
@@ -106,6 +114,14 @@ PEER_ENDPOINTS = {
     "message_delete",
     "message_report",
     "member_ignore",
+}
+# allauth's deprecated social-account URLs (unnamed): each only redirects,
+# permanently, to its named /accounts/3rdparty/ successor above.
+LEGACY_REDIRECTS = {
+    "/accounts/social/login/cancelled/",
+    "/accounts/social/login/error/",
+    "/accounts/social/signup/",
+    "/accounts/social/connections/",
 }
 # What a representative may do to their own post (and nobody else's).
 OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}
@@ -321,7 +337,10 @@ def _walk(client, scene, topic, post, *, own: bool) -> list[tuple[str, str, int]
         if exempt:
             assert response.status_code < 500, url
             continue
-        if url.startswith("/admin/") and response.status_code == 302:
+        if url in LEGACY_REDIRECTS:
+            assert response.status_code == 301, url
+            assert "/accounts/3rdparty/" in response["Location"], url
+        elif url.startswith("/admin/") and response.status_code == 302:
             assert "/admin/login/" in response["Location"], url
         else:
             assert response.status_code in (403, 404, 405), (url, response.status_code)
