@@ -292,6 +292,19 @@ def test_a_moderator_writes_about_an_action_and_the_message_links_the_log(world)
     assert _client(world["anna"]).get(f"{START}?about={action.pk}").status_code == 403
 
 
+def test_the_public_log_offers_moderators_a_private_word_with_the_member(world):
+    bruno = world["bruno"]
+    post = make_post(world["topic"], bruno, body="You are all idiots.")
+    action = hide_post(world["moderator"], post, rule=None, reason="Insulting.")
+    assert action is not None
+    link = f"{START}?to=bruno&amp;about={action.pk}".encode()
+
+    assert link in _client(world["moderator"]).get("/moderation/log/").content
+    for who in ("anna", "rep"):
+        assert link not in _client(world[who]).get("/moderation/log/").content
+    assert link not in Client().get("/moderation/log/").content
+
+
 def test_new_members_have_a_daily_cap_on_starting_conversations(world, settings):
     settings.CONVERSATIONS_NEW_MEMBER_DAILY = 2
     newbie = make_user("newbie", trust_level=TrustLevel.NEW)
