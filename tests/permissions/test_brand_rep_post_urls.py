@@ -24,7 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import CommunityGroup, GroupMembership, JoinPolicy
-from forum.models import CategoryKind, Post, Topic
+from conversations.models import Conversation
+from forum.models import CategoryKind, Escalation, Post, Topic
 from groups.models import GroupApplication
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
 from polls.models import Poll, PollOption, PollVote
@@ -294,6 +295,9 @@ def _payload(scene, post) -> dict[str, str]:
         "decision": "accept",
         "outcome": "open",
         "username": "marco",
+        # conversations: a cold message to the critic, who asked the brand nothing
+        "to": scene["critic"].username,
+        "subject": "About your criticism",
     }
 
 
@@ -382,6 +386,17 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     # representative's, and leaves the member's post as it was.
     assert statuses["route_to_brand"] == 403
     assert statuses["confirm"] == 302
+    # conversations: the representative may write first to the critic only
+    # because the walk escalated the critic's topic ("escalate", earlier);
+    # the report queue is the admins', and invite links are the members'.
+    escalated = Escalation.objects.filter(
+        member=scene["critic"], brand=scene["rep"].brand
+    ).exists()
+    assert statuses["conversation_start"] == (302 if escalated else 400)
+    assert Conversation.objects.exists() is escalated
+    assert statuses["message_report_resolve"] == 403
+    assert statuses["message_reports"] == 405
+    assert statuses["invitations"] == 403
     assert len(urls) > 50  # the admin alone has dozens
 
 
