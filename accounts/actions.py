@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Brand, User
+from accounts.models import (
+    Brand,
+    CommunityGroup,
+    GroupMembership,
+    Invitation,
+    InvitedSignup,
+    User,
+)
 from accounts.roles import Role, TrustLevel
 from forum.cache import bump_on_commit
 from forum.models import Category
@@ -208,3 +219,81 @@ def unlock_trust_level(actor: User, user: User, *, reason: str) -> User:
         user.save(update_fields=["trust_level_locked"])
         record(actor, AuditVerb.TRUST_LEVEL_UNLOCKED, user, reason=reason)
     return user
+
+
+# --- Invitations (issue 23) ------------------------------------------------------------------
+
+INVITATION_MAX_USES = 50
+# The invitation a visitor opened, kept in their session until they sign up.
+INVITATION_SESSION_KEY = "hearth_invitation"
+INVITATION_MAX_DAYS = 30
+
+
+def create_invitation(
+    actor: User,
+    *,
+    max_uses: int = 1,
+    days: int = 7,
+    group: CommunityGroup | None = None,
+    now: datetime | None = None,
+) -> Invitation:
+    """An invite link, valid for *days* and *max_uses* sign-ups, optionally
+    into *group* (a group that takes members by invitation)."""
+    policy.require(actor, Perm.CREATE_INVITATION, group)
+    if not 1 <= max_uses <= INVITATION_MAX_USES:
+        raise ValidationError(
+            _("An invitation is good for 1 to %(n)d sign-ups.")
+            % {"n": INVITATION_MAX_USES},
+            code="max_uses",
+        )
+    if not 1 <= days <= INVITATION_MAX_DAYS:
+        raise ValidationError(
+            _("An invitation lasts 1 to %(n)d days.") % {"n": INVITATION_MAX_DAYS},
+            code="days",
+        )
+    now = now or timezone.now()
+    return Invitation.objects.create(
+        code=secrets.token_urlsafe(18),
+        created_by=actor,
+        group=group,
+        max_uses=max_uses,
+        expires_at=now + timedelta(days=days),
+        created_at=now,
+    )
+
+
+def invitation_problem(invitation: Invitation, now: datetime) -> str:
+    """Why *invitation* can't be used now ("" when it can)."""
+    if invitation.expires_at <= now:
+        return _("This invitation has expired. Ask for a new one.")
+    if invitation.uses >= invitation.max_uses:
+        return _("This invitation has been used as many times as it allows.")
+    return ""
+
+
+def accept_invitation(
+    user: User, code: str, *, now: datetime | None = None
+) -> InvitedSignup:
+    """Record that *user*, just signed up, came through the invitation *code*
+    (and join its group). A step of the new account's own sign-up: the
+    invitation's validity, checked again under a lock, is the permission."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(code=code).first()
+        if invitation is None:
+            raise ValidationError(_("This invitation doesn't exist."), code="code")
+        if problem := invitation_problem(invitation, now):
+            raise ValidationError(problem, code="invitation")
+        if InvitedSignup.objects.filter(user=user).exists():
+            raise ValidationError(_("This account was already invited."), code="code")
+        Invitation.objects.filter(pk=invitation.pk).update(uses=F("uses") + 1)
+        signup = InvitedSignup.objects.create(
+            user=user,
+            invitation=invitation,
+            invited_by_id=invitation.created_by_id,
+            created_at=now,
+        )
+        if invitation.group is not None:
+            GroupMembership.objects.get_or_create(group=invitation.group, user=user)
+            bump_on_commit()
+    return signup

@@ -12,9 +12,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import actions
-from accounts.models import Brand, CommunityGroup, GroupMembership, User
+from accounts.models import (
+    Brand,
+    CommunityGroup,
+    GroupMembership,
+    Invitation,
+    InvitedSignup,
+    User,
+)
 from accounts.roles import Role, TrustLevel
 from accounts.typing import signed_in_user
+from permissions import policy
+from permissions.policy import Perm
 
 
 class UserChangeForm(BaseUserChangeForm):
@@ -180,3 +189,40 @@ class CommunityGroupAdmin(admin.ModelAdmin):
         if change and "terms" in form.changed_data:
             obj.terms_version += 1
         super().save_model(request, obj, form, change)
+
+
+# Invitations (issue 23): who invited whom, read-only (members make links on
+# /invite/, through accounts.actions).
+class _ReadOnly(admin.ModelAdmin):
+    # Who may read is the policy's question (ACCESS_ADMIN: administrators).
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return policy.can(request.user, Perm.ACCESS_ADMIN, None)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return policy.can(request.user, Perm.ACCESS_ADMIN, None)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InvitedSignup)
+class InvitedSignupAdmin(_ReadOnly):
+    list_display = ("user", "invited_by", "invitation", "created_at")
+    list_select_related = ("user", "invited_by", "invitation")
+    search_fields = ("user__username", "invited_by__username")
+    ordering = ("-created_at",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(_ReadOnly):
+    list_display = ("created_by", "group", "uses", "max_uses", "expires_at")
+    list_select_related = ("created_by", "group")
+    search_fields = ("created_by__username",)
+    ordering = ("-created_at",)
+    exclude = ("code",)

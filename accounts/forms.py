@@ -4,6 +4,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -86,5 +88,14 @@ class HoneypotSignupForm(forms.Form):
         return ""
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        """allauth saved the account: greet the newcomer on their first visit."""
+        """allauth saved the account: greet the newcomer on their first visit,
+        and record the invitation it came through, if any (the email address
+        is still verified as for everyone)."""
         actions.start_welcome(user)
+        code = request.session.pop(actions.INVITATION_SESSION_KEY, None)
+        if not code:
+            return
+        try:
+            actions.accept_invitation(user, code)
+        except ValidationError as exc:
+            messages.warning(request, " ".join(str(m) for m in exc.messages))

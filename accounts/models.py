@@ -322,3 +322,49 @@ class UserVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.day}"
+
+
+class Invitation(models.Model):
+    """An invite link a member (trust level 2 or more) made: single or
+    multi-use, expiring, optionally into a group that takes members by
+    invitation. Signing up through it still verifies the email address."""
+
+    code = models.CharField(max_length=40, unique=True)
+    created_by = models.ForeignKey(
+        "User", on_delete=models.CASCADE, related_name="invitations"
+    )
+    group = models.ForeignKey(
+        CommunityGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Invitation by {self.created_by_id} ({self.uses}/{self.max_uses})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:invitation", args=[self.code])
+
+
+class InvitedSignup(models.Model):
+    """Who invited whom: one row per account created through an invitation."""
+
+    user = models.OneToOneField(
+        "User", on_delete=models.CASCADE, related_name="invited_signup"
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, related_name="signups"
+    )
+    invited_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} invited by {self.invited_by_id}"

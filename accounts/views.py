@@ -1,17 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import actions
+from accounts import actions, queries
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
 from forum.cache import cache_anonymous_page
+from permissions import policy
+from permissions.policy import Perm
 from recognition import queries as recognition_queries
 
 
@@ -71,3 +75,85 @@ def welcome_dismiss_view(request: AuthedHttpRequest) -> HttpResponse:
     ):
         target = "/"
     return redirect(target)
+
+
+# --- Invitations (issue 23) ------------------------------------------------------------------
+
+
+def _int(value: str, default: int) -> int:
+    value = value.strip()
+    return int(value) if value.isdigit() else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations_view(request: AuthedHttpRequest) -> HttpResponse:
+    """/invite/: make an invite link; the member's links and their uses."""
+    decision = policy.check(request.user, Perm.CREATE_INVITATION, None)
+    form = {
+        "max_uses": request.POST.get("max_uses", "1"),
+        "days": request.POST.get("days", "7"),
+        "group": request.POST.get("group", ""),
+    }
+    errors: list[str] = []
+    if request.method == "POST" and not decision:
+        raise PermissionDenied(decision.reason)
+    if request.method == "POST":
+        group = None
+        if form["group"].strip():
+            group = queries.group_by_slug(form["group"].strip())
+            if group is None:
+                errors.append(
+                    _("No group that takes members by invitation has that name.")
+                )
+        if not errors:
+            try:
+                invitation = actions.create_invitation(
+                    request.user,
+                    max_uses=_int(form["max_uses"], 0),
+                    days=_int(form["days"], 0),
+                    group=group,
+                )
+            except ValidationError as exc:
+                errors = [str(message) for message in exc.messages]
+            except PermissionDenied as exc:
+                errors = [str(exc)]
+            else:
+                messages.success(
+                    request,
+                    _("Your invite link: %(url)s")
+                    % {
+                        "url": request.build_absolute_uri(invitation.get_absolute_url())
+                    },
+                )
+                return redirect("accounts:invitations")
+    return render(
+        request,
+        "accounts/invitations/index.html",
+        {
+            "decision": decision,
+            "form": form,
+            "errors": errors,
+            "invitations": queries.invitations_by(request.user),
+            "now": timezone.now(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+def invitation_view(request: HttpRequest, code: str) -> HttpResponse:
+    """/invite/<code>/: who invites you; sign up from here (the email address
+    is verified as for everyone)."""
+    invitation = queries.invitation_or_none(code)
+    if invitation is None:
+        raise Http404
+    problem = actions.invitation_problem(invitation, timezone.now())
+    if not problem:
+        request.session[actions.INVITATION_SESSION_KEY] = invitation.code
+    return render(
+        request,
+        "accounts/invitations/landing.html",
+        {"invitation": invitation, "problem": problem},
+        status=410 if problem else 200,
+    )

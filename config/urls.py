@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("recognition.urls")),
     # Escalation to support desks: the desk's signed status callbacks.
     path("", include("support.urls")),
+    # Private conversations, reports of messages, ignoring (issue 23).
+    path("", include("conversations.urls")),
 ]
 
 if settings.SERVE_MEDIA:

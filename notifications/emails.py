@@ -377,6 +377,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.ANSWER_CONFIRMED,
         # support: what the desk's status means for the asker
         NotificationKind.SUPPORT_STATUS,
+        # conversations: the message stays on the site, only participants read it
+        NotificationKind.PRIVATE_MESSAGE,
     )
 }
 

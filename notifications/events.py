@@ -185,6 +185,13 @@ class SupportStatusChanged(TypedDict):
     user_ids: list[int]
 
 
+class MessageSent(TypedDict):
+    """conversations: a message; its conversation's other participants hear."""
+
+    conversation_id: int
+    message_id: int
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -214,6 +221,7 @@ PAYLOADS: dict[EventKind, type] = {
     EventKind.ANSWER_CONFIRMED: AnswerConfirmed,
     # support
     EventKind.SUPPORT_STATUS_CHANGED: SupportStatusChanged,
+    EventKind.MESSAGE_SENT: MessageSent,  # conversations
 }
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
+from conversations.models import Ignore, Participant
 from forum.models import CategoryKind, IdeaStatus, Post, Topic
 from groups.models import ExpertRoute
 from ideas.models import IdeaVote
@@ -282,6 +283,19 @@ def _plan_insights_weekly(event: Event) -> Recipients:
     return recipients
 
 
+# conversations
+def _plan_message_sent(event: Event) -> Recipients:
+    """The conversation's other participants who have not left or muted it."""
+    recipients: Recipients = {}
+    listening = Participant.objects.filter(
+        conversation_id=event.payload.get("conversation_id"),
+        left_at__isnull=True,
+        muted=False,
+    ).values_list("user_id", flat=True)
+    _add(recipients, listening, NotificationKind.PRIVATE_MESSAGE)
+    return recipients
+
+
 @dataclass(frozen=True)
 class Planned:
     """The kind notifies *who* (in words, for people), found by *planner*."""
@@ -391,7 +405,26 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
         "the member whose topic was escalated (its author)",
         _to_payload_users(NotificationKind.SUPPORT_STATUS),
     ),
+    # conversations
+    EventKind.MESSAGE_SENT: Planned(
+        "the conversation's other participants, unless they left or muted it "
+        "or ignore the author",
+        _plan_message_sent,
+    ),
 }
+
+# conversations: kinds an ignored member's doing never reaches the one who
+# ignores them with (their messages, mentions, replies and quotes). Moderation,
+# appeals and the brand's answers to one's own requests still arrive.
+IGNORABLE = frozenset(
+    {
+        EventKind.MESSAGE_SENT,
+        EventKind.USER_MENTIONED,
+        EventKind.GROUP_MENTIONED,
+        EventKind.POST_CREATED,
+        EventKind.POST_LIKED,
+    }
+)
 
 
 def unregistered_kinds() -> list[EventKind]:
@@ -407,6 +440,12 @@ def plan_for(event: Event) -> Recipients:
     recipients = spec.planner(event)
     if event.actor_id is not None:
         recipients.pop(event.actor_id, None)  # nobody hears of their own doing
+    if event.actor_id is not None and recipients and event.kind in IGNORABLE:
+        ignoring = Ignore.objects.filter(
+            ignored_id=event.actor_id, user_id__in=list(recipients)
+        ).values_list("user_id", flat=True)
+        for user_id in ignoring:
+            recipients.pop(user_id, None)
     return recipients
 
 
@@ -425,6 +464,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.OFFICIAL_ANSWER,
     NotificationKind.ANSWER_ACCEPTED,
     NotificationKind.ANSWER_CONFIRMED,  # recognition
+    NotificationKind.PRIVATE_MESSAGE,  # conversations
     NotificationKind.MENTIONED,
     NotificationKind.GROUP_MENTIONED,  # groups
     NotificationKind.QUOTED,
@@ -573,6 +613,8 @@ _TEXTS: dict[str, str] = {
     ),
     # support
     NotificationKind.SUPPORT_STATUS: _("Your escalated topic “%(title)s”: %(detail)s"),
+    # conversations: the subject is the participants' own, shown only to them
+    NotificationKind.PRIVATE_MESSAGE: _("%(actor)s sent you a private message"),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -661,6 +703,14 @@ def _url(kind: str, event: Event) -> str:
         return reverse("groups:group_manage", args=[event.payload.get("group_slug")])
     if kind == NotificationKind.GROUP_MEMBERSHIP:
         return reverse("groups:group", args=[event.payload.get("group_slug")])
+    if kind == NotificationKind.PRIVATE_MESSAGE:  # conversations
+        return (
+            reverse(
+                "conversations:conversation",
+                args=[event.payload.get("conversation_id")],
+            )
+            + f"#message-{event.payload.get('message_id')}"
+        )
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:

@@ -45,6 +45,8 @@ class EventKind(models.TextChoices):
         "support.status_changed",
         _("Support desk updated an escalation"),
     )
+    # conversations: a private message to the other participants
+    MESSAGE_SENT = "message.sent", _("Private message sent")
 
 
 class Event(models.Model):
@@ -197,6 +199,8 @@ class NotificationKind(models.TextChoices):
         "support_status",
         _("Status updates from support on your escalated topics"),
     )
+    # conversations
+    PRIVATE_MESSAGE = "private_message", _("Private messages to you")
 
 
 class Notification(models.Model):

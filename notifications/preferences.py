@@ -43,6 +43,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.ANSWER_CONFIRMED: KindPreference.IMMEDIATELY,
     # support: the desk's status updates on a member's escalated topic
     NotificationKind.SUPPORT_STATUS: KindPreference.IMMEDIATELY,
+    # conversations
+    NotificationKind.PRIVATE_MESSAGE: KindPreference.IMMEDIATELY,
 }
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Brand, CommunityGroup, JoinPolicy, MentionPolicy, User
 from accounts.roles import Role, TrustLevel
+from conversations.models import Conversation, Message
 from forum.models import Category, CategoryKind, Escalation, Post, Topic
 from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAssignment
 from permissions import policy
@@ -71,6 +72,8 @@ def _synthetic_user(
     user.__dict__["group_ids"] = frozenset()
     # Nobody in the example world is named a decision owner of ideas.
     user.__dict__["decision_scopes"] = []
+    # conversations: nobody has an open request with a brand unless a row says so.
+    user.__dict__["brands_asked"] = frozenset()
     return user
 
 
@@ -359,6 +362,55 @@ def _group(world: World, actor: Actor) -> CommunityGroup:
     # moderates that manages the group. Filled in by hand: no query.
     group.__dict__["category_scope"] = frozenset({CATEGORY_PK})
     return group
+
+
+# conversations
+def _member_who_asked(world: World, actor: Actor) -> User:
+    """A member with an open ask-the-brand request with the example brand."""
+    member = _synthetic_user(SANCTION_TARGET_PK + 1, "asked-the-brand")
+    member.__dict__["brands_asked"] = frozenset({BRAND_PK})
+    return member
+
+
+def _conversation(participants: Iterable[int]) -> Conversation:
+    conversation = Conversation(pk=1, subject=_("A private conversation"))
+    conversation.__dict__["participant_ids"] = frozenset(participants)
+    return conversation
+
+
+def _others_conversation(world: World, actor: Actor) -> Conversation:
+    return _conversation({THIRD_PERSON_PK, SANCTION_TARGET_PK})
+
+
+def _own_conversation(world: World, actor: Actor) -> Conversation:
+    mine = {actor.pk} if isinstance(actor, User) else set()
+    return _conversation({THIRD_PERSON_PK, *mine})
+
+
+def _message(world: World, actor: Actor, author: Actor) -> Message:
+    message = Message(pk=1, conversation=_own_conversation(world, actor))
+    message.author_id = author.pk if isinstance(author, User) else None
+    return message
+
+
+def _own_message(world: World, actor: Actor) -> Message:
+    return _message(world, actor, actor)
+
+
+def _others_message(world: World, actor: Actor) -> Message:
+    return _message(world, actor, world.third_person)
+
+
+def _action_in_category(world: World, actor: Actor) -> ModerationAction:
+    return ModerationAction(
+        pk=2,
+        kind="post_hidden",
+        actor_role="moderator",
+        actor_alias="Moderator #1",
+        category=world.category,
+        target_user=world.sanction_target,
+        created_at=world.now,
+    )
 
 
 def _nothing(world: World, actor: Actor) -> None:
@@ -859,6 +911,95 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.END_BETA,
                 _group,
                 gettext_lazy("Nothing is deleted; each moved topic says so in public."),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "conversations",
+        gettext_lazy("Private conversations"),
+        (
+            RowSpec(
+                "start_conversation",
+                gettext_lazy("Start a private conversation with a member"),
+                Perm.START_CONVERSATION,
+                _sanction_target,
+                gettext_lazy(
+                    "New members start a few a day. Brand representatives speak "
+                    "when spoken to: they answer conversations members start."
+                ),
+            ),
+            RowSpec(
+                "start_conversation_asked",
+                gettext_lazy(
+                    "Write first to a member with an open request or escalation "
+                    "with the brand"
+                ),
+                Perm.START_CONVERSATION,
+                _member_who_asked,
+            ),
+            RowSpec(
+                "view_others_conversation",
+                gettext_lazy("Read a conversation one is not in"),
+                Perm.VIEW_CONVERSATION,
+                _others_conversation,
+                gettext_lazy(
+                    "Nobody: not moderators, not administrators. A participant "
+                    "may report one message, which administrators then see alone."
+                ),
+            ),
+            RowSpec(
+                "reply_conversation",
+                gettext_lazy("Reply in a conversation one is in"),
+                Perm.REPLY_CONVERSATION,
+                _own_conversation,
+            ),
+            RowSpec(
+                "delete_message",
+                gettext_lazy(
+                    "Delete one's own message (the others see it was deleted)"
+                ),
+                Perm.DELETE_MESSAGE,
+                _own_message,
+            ),
+            RowSpec(
+                "report_message",
+                gettext_lazy("Report someone's message to the administrators"),
+                Perm.REPORT_MESSAGE,
+                _others_message,
+            ),
+            RowSpec(
+                "view_message_reports",
+                gettext_lazy("Read reported messages"),
+                Perm.VIEW_MESSAGE_REPORTS,
+                _nothing,
+            ),
+            RowSpec(
+                "write_about_action",
+                gettext_lazy(
+                    "Write to a member about a moderation action, linking its "
+                    "public log entry"
+                ),
+                Perm.WRITE_ABOUT_ACTION,
+                _action_in_category,
+            ),
+            RowSpec(
+                "ignore_member",
+                gettext_lazy("Ignore a member (their messages and mentions)"),
+                Perm.IGNORE_MEMBER,
+                _sanction_target,
+                gettext_lazy("Moderators and administrators can't be ignored."),
+            ),
+            RowSpec(
+                "create_invitation",
+                gettext_lazy(
+                    "Make an invite link (sign-ups still confirm their email)"
+                ),
+                Perm.CREATE_INVITATION,
+                _nothing,
+                gettext_lazy(
+                    "From trust level 2. Into a group that takes members by "
+                    "invitation: its managers only."
+                ),
             ),
         ),
     ),

@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import CommunityGroup, JoinPolicy, MentionPolicy, User
 from accounts.roles import PostRole, Role, TrustLevel
-from forum.models import Category, CategoryKind, Post, Topic
+from conversations.models import Conversation, Message
+from forum.models import BrandRequest, Category, CategoryKind, Escalation, Post, Topic
 from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
 from polls.models import Poll
+from support.models import TicketStatus
 
 Actor: TypeAlias = User | AnonymousUser
 
@@ -128,6 +130,27 @@ class Perm(StrEnum):
     MENTION_GROUP = "mention_group"
     # Open a finished beta's category to everyone or move its topics.
     END_BETA = "end_beta"
+    # --- conversations: private messages between members (issue 23) ---
+    # Start a conversation with a member (asked of the recipient): a brand
+    # representative only with a member who has an open request or
+    # escalation with their brand.
+    START_CONVERSATION = "start_conversation"
+    # Read, reply, mute, leave: the participants only (admins and
+    # moderators too are refused a conversation they are not in).
+    VIEW_CONVERSATION = "view_conversation"
+    REPLY_CONVERSATION = "reply_conversation"
+    DELETE_MESSAGE = "delete_message"
+    REPORT_MESSAGE = "report_message"
+    # The reported messages (each alone): administrators.
+    VIEW_MESSAGE_REPORTS = "view_message_reports"
+    # Write to a member about a moderation action, linking its public log entry.
+    WRITE_ABOUT_ACTION = "write_about_action"
+    # Ignore a member: their messages and mentions stop reaching you.
+    IGNORE_MEMBER = "ignore_member"
+    # Invitations (issue 23): members of trust level 2 or more make invite
+    # links (asked of the group it joins, or None); into a group that takes
+    # members by invitation only its managers.
+    CREATE_INVITATION = "create_invitation"
 
 
 @dataclass(frozen=True)
@@ -1317,6 +1340,146 @@ def topics_open_to_replies(actor: Actor, topics: QuerySet[Topic]) -> QuerySet[To
     )
 
 
+# --- conversations ------------------------------------------------------------------------
+
+
+def brands_asked_by(member: User) -> frozenset[int]:
+    """The brands *member* has an open request or escalation with: an
+    unanswered ask-the-brand request, or an escalation whose ticket is not
+    resolved. Cached on the member object."""
+    cached: frozenset[int] | None = member.__dict__.get("brands_asked")
+    if cached is not None:
+        return cached
+    asked = set(
+        BrandRequest.objects.filter(
+            requested_by_id=member.pk, answered_at__isnull=True
+        ).values_list("brand_id", flat=True)
+    )
+    asked |= set(
+        Escalation.objects.filter(member_id=member.pk)
+        .exclude(ticket__status=TicketStatus.RESOLVED)
+        .values_list("brand_id", flat=True)
+    )
+    found = frozenset(asked)
+    member.__dict__["brands_asked"] = found
+    return found
+
+
+def _start_conversation(actor: Actor, recipient: User) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not isinstance(actor, User):
+        return deny(_("Sign in first."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    if recipient.pk == actor.pk:
+        return deny(_("Write to someone other than yourself."))
+    if not recipient.is_active or recipient.is_banned:
+        return deny(_("This member can't receive messages."))
+    if is_brand_rep(actor) and actor.brand_id not in brands_asked_by(recipient):
+        return deny(
+            _(
+                "Brand representatives speak when spoken to: you can answer a "
+                "conversation a member starts with you, and write first only to "
+                "a member with an open request or escalation with your brand."
+            )
+        )
+    return ALLOW
+
+
+def _in_conversation(actor: Actor, conversation: Conversation) -> bool:
+    return actor.is_authenticated and actor.pk in conversation.participant_ids
+
+
+def _view_conversation(actor: Actor, conversation: Conversation) -> Decision:
+    if not _in_conversation(actor, conversation):
+        return NOT_FOUND  # not even an admin learns it exists
+    return ALLOW
+
+
+def _reply_conversation(actor: Actor, conversation: Conversation) -> Decision:
+    if not _in_conversation(actor, conversation):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if len(conversation.participant_ids) < 2:
+        return deny(_("Everyone else has left this conversation."))
+    return ALLOW  # a representative in it was written to, or wrote by the rule
+
+
+def _delete_message(actor: Actor, message: Message) -> Decision:
+    if not _in_conversation(actor, message.conversation):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if message.author_id != actor.pk:
+        return deny(_("You can only delete your own messages."))
+    if message.deleted_at is not None:
+        return deny(_("This message was already deleted."))
+    return ALLOW
+
+
+def _report_message(actor: Actor, message: Message) -> Decision:
+    if not _in_conversation(actor, message.conversation):
+        return NOT_FOUND
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if message.author_id == actor.pk:
+        return deny(_("You can't report your own message."))
+    if message.deleted_at is not None:
+        return deny(_("This message was deleted."))
+    return ALLOW
+
+
+def _write_about_action(actor: Actor, action: ModerationAction) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if is_brand_rep(actor):
+        return deny(_("Brand representatives never moderate."))
+    if is_admin(actor):
+        return ALLOW
+    if action.category is not None and moderates(actor, action.category):
+        return ALLOW
+    return deny(_("Only moderators of its category and administrators can."))
+
+
+def _ignore_member(actor: Actor, target: User) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if target.pk == actor.pk:
+        return deny(_("You can't ignore yourself."))
+    if is_admin(target) or moderated_category_ids(target):
+        return deny(
+            _(
+                "Moderators and administrators can't be ignored: what they "
+                "send about moderation must reach you."
+            )
+        )
+    return ALLOW
+
+
+def _create_invitation(actor: Actor, group: CommunityGroup | None) -> Decision:
+    if (denial := _active_member(actor)) is not None:
+        return denial
+    if not isinstance(actor, User):
+        return deny(_("Sign in first."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    if is_brand_rep(actor):
+        return deny(
+            _("Members invite members; brand representatives don't recruit here.")
+        )
+    if actor.trust_level < TrustLevel.MEMBER and not is_admin(actor):
+        return deny(_("Members of trust level 2 or more can invite people."))
+    if group is None:
+        return ALLOW
+    if group.join_policy != JoinPolicy.INVITATION:
+        return deny(_("This group doesn't take members by invitation."))
+    if not manages_group(actor, group):
+        return deny(_("Only the group's managers invite people into it."))
+    return ALLOW
+
+
 _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.VIEW_CATEGORY: _view_category,
     Perm.VIEW_TOPIC: _view_topic,
@@ -1382,6 +1545,16 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.RECOMMEND_APPLICANT: _recommend_applicant,
     Perm.MENTION_GROUP: _mention_group,
     Perm.END_BETA: _end_beta,
+    # conversations
+    Perm.START_CONVERSATION: _start_conversation,
+    Perm.VIEW_CONVERSATION: _view_conversation,
+    Perm.REPLY_CONVERSATION: _reply_conversation,
+    Perm.DELETE_MESSAGE: _delete_message,
+    Perm.REPORT_MESSAGE: _report_message,
+    Perm.VIEW_MESSAGE_REPORTS: _admin_only,
+    Perm.WRITE_ABOUT_ACTION: _write_about_action,
+    Perm.IGNORE_MEMBER: _ignore_member,
+    Perm.CREATE_INVITATION: _create_invitation,
 }
 
 

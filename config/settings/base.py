@@ -4,6 +4,7 @@ dev.py, test.py and prod.py import this module and adjust what differs.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    # Sign-in with an existing identity (issue 23): a generic OpenID Connect
+    # provider and, when their keys are set, allauth's own providers (below).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "forum",
     "ideas",
@@ -62,6 +67,8 @@ INSTALLED_APPS = [
     "recognition",
     # Escalation to brands' support desks (issue 18).
     "support",
+    # Private conversations, ignoring members (issue 23).
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +304,46 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# --- Sign-in with an existing identity (issue 23) -----------------------------------
+# A generic OpenID Connect provider, configured entirely from the environment
+# (all three of OIDC_SERVER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or it
+# is off), plus Google and GitHub when their keys are set. Accounts are linked
+# by email only when the provider says the address is verified and the local
+# address is verified too (accounts.social.HearthSocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "accounts.social.HearthSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {}
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+if OIDC_SERVER_URL and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env_str("OIDC_PROVIDER_ID", "sso"),
+                "name": env_str("OIDC_NAME", "Single sign-on"),
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ],
+    }
+for _provider, _prefix in (("google", "GOOGLE"), ("github", "GITHUB")):
+    if env_str(f"{_prefix}_CLIENT_ID") and env_str(f"{_prefix}_CLIENT_SECRET"):
+        INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [
+                {
+                    "client_id": env_str(f"{_prefix}_CLIENT_ID"),
+                    "secret": env_str(f"{_prefix}_CLIENT_SECRET"),
+                }
+            ]
+        }
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "moderator", "staff", "support", "system"]
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
@@ -403,6 +450,10 @@ IDEAS_RESPONSE_VOTES = env_int("IDEAS_RESPONSE_VOTES", 10)
 IDEAS_RESPONSE_DAYS = env_int("IDEAS_RESPONSE_DAYS", 30)
 # groups: how many @group mentions one author may make in 24 hours.
 GROUP_MENTIONS_PER_DAY = env_int("GROUP_MENTIONS_PER_DAY", 5)
+# conversations: people in one private conversation (its starter included),
+# and how many conversations a new member (trust level 0 or 1) starts a day.
+CONVERSATIONS_MAX_PARTICIPANTS = env_int("CONVERSATIONS_MAX_PARTICIPANTS", 10)
+CONVERSATIONS_NEW_MEMBER_DAILY = env_int("CONVERSATIONS_NEW_MEMBER_DAILY", 3)
 # The window of the board's "recent votes" (velocity) sort.
 IDEAS_VELOCITY_DAYS = env_int("IDEAS_VELOCITY_DAYS", 14)
 

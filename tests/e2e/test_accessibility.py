@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from conversations.models import Conversation
 from forum import actions
 from tests.e2e.conftest import AXE_JS
 from tests.e2e.support import assert_dark, topic
@@ -58,6 +59,18 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (new_page(demo["rep"], color_scheme=scheme), "/brand/insights/"),
         # support: an escalated topic with the desk's status notes
         (visitor, topic("Group gasket leaking").get_absolute_url()),
+        # conversations (issue 23): the inbox, a conversation, writing, a
+        # profile's message and ignore controls; invitations
+        (member, "/messages/"),
+        (
+            member,
+            Conversation.objects.get(
+                subject__startswith="Which grinder"
+            ).get_absolute_url(),
+        ),
+        (member, "/messages/new/?to=kwame"),
+        (member, "/u/kwame/"),
+        (member, "/invite/"),
     ]
     found = {}
     for page, url in pages:

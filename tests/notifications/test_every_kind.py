@@ -26,6 +26,8 @@ from accounts.models import (
     MentionPolicy,
     User,
 )
+from conversations.actions import ignore_member, send_message, start_conversation
+from conversations.models import Conversation
 from forum import actions
 from forum.models import CategoryKind, IdeaStatus
 from groups import actions as groups_actions
@@ -415,6 +417,20 @@ def answer_confirmed(w: World) -> Expected:
     return {w.replier: NotificationKind.ANSWER_CONFIRMED}
 
 
+# conversations: a member writes to two others; one of them ignores the
+# replier, so only the conversation's starter hears of the reply.
+def message_sent(w: World) -> Expected:
+    lena = make_user("lena")
+    start_conversation(
+        w.author, [w.replier, lena], subject="Descaling", body="First **hello**."
+    )
+    ignore_member(lena, w.replier, ignore=True)
+    conversation = Conversation.objects.get()
+    _start(w)
+    send_message(w.replier, conversation, body="Citric acid, 2%.")
+    return {w.author: NotificationKind.PRIVATE_MESSAGE}
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -441,6 +457,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.GROUP_MENTIONED: group_mentioned,
     EventKind.ANSWER_CONFIRMED: answer_confirmed,  # recognition
     EventKind.SUPPORT_STATUS_CHANGED: support_status_changed,  # support
+    EventKind.MESSAGE_SENT: message_sent,  # conversations
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -517,6 +534,7 @@ KIND_PHRASES = {
     NotificationKind.GROUP_MENTIONED: "a group you belong to was mentioned",
     NotificationKind.ANSWER_CONFIRMED: "the credit for them stay yours",
     NotificationKind.SUPPORT_STATUS: "shows publicly in your topic",  # support
+    NotificationKind.PRIVATE_MESSAGE: "Only its participants can read it",
 }
 
 

@@ -48,6 +48,7 @@ ACTION_MODULES = sorted(
         ROOT / "groups" / "beta.py",
         ROOT / "recognition" / "actions.py",
         ROOT / "support" / "actions.py",
+        ROOT / "conversations" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -58,6 +59,12 @@ ACTION_MODULES = sorted(
 
 # "module.function": why it need not ask the policy. Keep each reason true.
 ALLOWLIST: dict[str, str] = {
+    # Invitations (issue 23)
+    "accounts.actions.invitation_problem": "says why an invitation can't be used; "
+    "writes nothing",
+    "accounts.actions.accept_invitation": "a step of the new account's own sign-up "
+    "(allauth's signup hook); the invitation's validity, checked under a lock, is "
+    "the permission",
     # Elsewhere (issue 19): validation, signed links and system steps of tasks.
     "elsewhere.actions.clean_source": "validates a source's fields; writes nothing",
     "elsewhere.actions.clean_opt_in": "validates an opt-in record; writes nothing",

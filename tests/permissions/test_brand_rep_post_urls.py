@@ -24,7 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import CommunityGroup, GroupMembership, JoinPolicy
-from forum.models import CategoryKind, Post, Topic
+from conversations.models import Conversation
+from forum.models import CategoryKind, Escalation, Post, Topic
 from groups.models import GroupApplication
 from moderation.models import AuditEntry, ModeratorAssignment, Sanction
 from polls.models import Poll, PollOption, PollVote
@@ -60,6 +61,14 @@ PEER_ENDPOINTS = {
     "account_reset_password_from_key",
     "account_email_verification_sent",
     "account_inactive",
+    # sign-in with an existing identity (allauth's social accounts): their own
+    # sign-in and their own linked identities
+    "openid_connect_login",
+    "openid_connect_callback",
+    "socialaccount_signup",
+    "socialaccount_connections",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
     "account_reset_password_done",
     "account_reset_password_from_key_done",
     "settings",
@@ -95,6 +104,26 @@ PEER_ENDPOINTS = {
     "group_join",
     "group_apply",
     "group_recommend",
+    # conversations: starting one is asked of the policy (a representative
+    # may write first only to a member with an open request with their
+    # brand); replying, muting, leaving, deleting one's own message,
+    # reporting a message and ignoring a member change only the
+    # representative's own conversations and settings, never a public post.
+    "conversation_start",
+    "conversation",
+    "conversation_mute",
+    "conversation_leave",
+    "message_delete",
+    "message_report",
+    "member_ignore",
+}
+# allauth's deprecated social-account URLs (unnamed): each only redirects,
+# permanently, to its named /accounts/3rdparty/ successor above.
+LEGACY_REDIRECTS = {
+    "/accounts/social/login/cancelled/",
+    "/accounts/social/login/error/",
+    "/accounts/social/signup/",
+    "/accounts/social/connections/",
 }
 # What a representative may do to their own post (and nobody else's).
 OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}
@@ -267,6 +296,9 @@ def _payload(scene, post) -> dict[str, str]:
         "decision": "accept",
         "outcome": "open",
         "username": "marco",
+        # conversations: a cold message to the critic, who asked the brand nothing
+        "to": scene["critic"].username,
+        "subject": "About your criticism",
     }
 
 
@@ -310,7 +342,10 @@ def _walk(client, scene, topic, post, *, own: bool) -> list[tuple[str, str, int]
         if exempt:
             assert response.status_code < 500, url
             continue
-        if url.startswith("/admin/") and response.status_code == 302:
+        if url in LEGACY_REDIRECTS:
+            assert response.status_code == 301, url
+            assert "/accounts/3rdparty/" in response["Location"], url
+        elif url.startswith("/admin/") and response.status_code == 302:
             assert "/admin/login/" in response["Location"], url
         else:
             assert response.status_code in (403, 404, 405), (url, response.status_code)
@@ -352,6 +387,17 @@ def test_brand_rep_cannot_change_others_content_through_any_post_url(client, sce
     # representative's, and leaves the member's post as it was.
     assert statuses["route_to_brand"] == 403
     assert statuses["confirm"] == 302
+    # conversations: the representative may write first to the critic only
+    # because the walk escalated the critic's topic ("escalate", earlier);
+    # the report queue is the admins', and invite links are the members'.
+    escalated = Escalation.objects.filter(
+        member=scene["critic"], brand=scene["rep"].brand
+    ).exists()
+    assert statuses["conversation_start"] == (302 if escalated else 400)
+    assert Conversation.objects.exists() is escalated
+    assert statuses["message_report_resolve"] == 403
+    assert statuses["message_reports"] == 405
+    assert statuses["invitations"] == 403
     assert len(urls) > 50  # the admin alone has dozens
 
 

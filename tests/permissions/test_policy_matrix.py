@@ -4,12 +4,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from accounts.models import Brand, CommunityGroup, JoinPolicy, MentionPolicy
 from accounts.roles import TrustLevel
+from conversations.actions import start_conversation
 from forum.models import CategoryKind
 from ideas.models import DecisionOwner
-from moderation.models import ModeratorAssignment
+from moderation.models import ModerationAction, ModeratorAssignment
 from permissions import policy
 from permissions.policy import Perm
 from tests.factories import (
@@ -85,7 +87,26 @@ def world():
     )
     group.refresh_from_db()
     make_category("Beta lab", slug="beta-lab", parent=category, restricted_to=group)
+    # conversations: between two members nobody in the table is
+    conversation = start_conversation(
+        third, [world_target := make_user("target")], subject="Grinders", body="Hi"
+    )
+    moderation_action = ModerationAction.objects.create(
+        kind="post_hidden",
+        actor=actors["moderator_here"],
+        actor_name="mod_here",
+        actor_role="moderator",
+        actor_alias="Moderator #1",
+        rule_text="Be kind",
+        reason="Insult",
+        category=category,
+        target_user=world_target,
+        created_at=timezone.now(),
+    )
     return {
+        "conversation": conversation,
+        "message": conversation.messages.get(),
+        "moderation_action": moderation_action,
         "group": group,
         "actors": actors,
         "category": category,
@@ -93,7 +114,7 @@ def world():
         "post": make_post(topic, third, body="Criticism of the brand."),
         "question": make_topic(questions, third, title="A question here", replies=1),
         "idea": make_topic(ideas, third, title="An idea for the brand"),
-        "target": make_user("target"),
+        "target": world_target,
     }
 
 
@@ -170,6 +191,20 @@ TABLE = {
     Perm.RECOMMEND_APPLICANT: ("group", REPS),
     Perm.MENTION_GROUP: ("group", MODERATORS_HERE),  # members-only; nobody is one
     Perm.END_BETA: ("group", {"admin"}),
+    # conversations: a member with no open request with the representative's
+    # brand; the representative may not write first (see tests/conversations)
+    Perm.START_CONVERSATION: ("target", SIGNED_IN - REPS),
+    # a conversation nobody in the table is in: nobody, admins included
+    Perm.VIEW_CONVERSATION: ("conversation", set()),
+    Perm.REPLY_CONVERSATION: ("conversation", set()),
+    Perm.REPORT_MESSAGE: ("message", set()),
+    Perm.DELETE_MESSAGE: ("message", set()),
+    Perm.VIEW_MESSAGE_REPORTS: ("none", {"admin"}),
+    Perm.WRITE_ABOUT_ACTION: ("moderation_action", MODERATORS_HERE),
+    Perm.IGNORE_MEMBER: ("target", SIGNED_IN),
+    # invitations: trust level 2 or more, never a representative (into a
+    # group: tests/accounts/test_invitations.py)
+    Perm.CREATE_INVITATION: ("none", SIGNED_IN - REPS - {"new_member"}),
 }
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
+from conversations.management import demo as conversations_demo
 from elsewhere.management import demo as elsewhere_demo
 from forum import actions
 from forum.management import demo_moderation
@@ -176,6 +177,7 @@ class Command(BaseCommand):
         self._step(groups_demo.seed(now))
         self._step(peers_demo.seed(now))  # peers first, recognition (issue 17)
         self._step(support_demo.seed(now))  # support: desk, status history
+        self._step(conversations_demo.seed(now))  # private conversations
 
     def _step(self, message: str) -> None:
         """One line of progress, so seeding never sits silent."""
