@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "recognition",
     # Escalation to brands' support desks (issue 18).
     "support",
+    # Uploads in posts (issue 22).
+    "uploads",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    "uploads-remove-orphans": {
+        "task": "uploads.remove_orphan_uploads",
+        "schedule": crontab(minute=41),
+    },
     "sweep-undispatched-events": {
         "task": "notifications.sweep_undispatched_events",
         "schedule": 60.0,
@@ -476,6 +482,24 @@ IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
 # Fetch from loopback, private, link-local and reserved addresses too. Only
 # for tests and closed networks: it lets posts make the server reach inside.
 IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
+
+# --- Uploads in posts (uploads app, issue 22) -------------------------------------------
+# Per trust level: the largest file in bytes, and how many files a member may
+# upload in 24 hours. Images are re-encoded (metadata dropped) before they are
+# stored; the size checked is the file as sent.
+UPLOADS_LIMITS = {
+    0: {"max_bytes": 1 * 1024 * 1024, "per_day": 5},
+    1: {"max_bytes": 4 * 1024 * 1024, "per_day": 20},
+    2: {"max_bytes": 8 * 1024 * 1024, "per_day": 50},
+    3: {"max_bytes": 8 * 1024 * 1024, "per_day": 100},
+    4: {"max_bytes": 8 * 1024 * 1024, "per_day": 100},
+}
+# Largest uploaded image in pixels (width × height × frames), checked before decoding.
+UPLOADS_MAX_PIXELS = env_int("UPLOADS_MAX_PIXELS", 40_000_000)
+# Images wider or taller than this are shown in posts through a smaller copy.
+UPLOADS_THUMBNAIL_SIZE = env_int("UPLOADS_THUMBNAIL_SIZE", 1280)
+# Uploads no post refers to are deleted after this many hours (beat task).
+UPLOADS_ORPHAN_HOURS = env_int("UPLOADS_ORPHAN_HOURS", 48)
 
 # --- Elsewhere in the community (elsewhere app, issue 19) --------------------------------
 # Feeds of opted-in communities, fetched with the images app's safe fetcher.

@@ -94,6 +94,9 @@ PEER_ENDPOINTS = {
     "group_join",
     "group_apply",
     "group_recommend",
+    # uploads: a file of their own for their own post (nothing is shown
+    # until a post of theirs shows it)
+    "upload",
 }
 # What a representative may do to their own post (and nobody else's).
 OWN_CONTENT_ENDPOINTS = {"post_edit", "post_delete"}

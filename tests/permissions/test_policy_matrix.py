@@ -169,6 +169,8 @@ TABLE = {
     Perm.RECOMMEND_APPLICANT: ("group", REPS),
     Perm.MENTION_GROUP: ("group", MODERATORS_HERE),  # members-only; nobody is one
     Perm.END_BETA: ("group", {"admin"}),
+    # uploads (issue 22); who sees an upload: tests/uploads/test_uploads.py
+    Perm.UPLOAD_FILE: ("none", SIGNED_IN),
 }
 
 
@@ -239,6 +241,7 @@ def test_every_perm_is_in_the_table_or_tested_elsewhere():
         Perm.CLOSE_POLL,
         Perm.EDIT_POLL,
         Perm.WITHDRAW_CONFIRMATION,  # tests/recognition/test_confirmations.py
+        Perm.VIEW_UPLOAD,  # tests/uploads (restricted categories over HTTP)
     }
     assert set(TABLE) | tested_elsewhere == set(Perm)
 
