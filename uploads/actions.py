@@ -20,7 +20,6 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from permissions.policy import Actor, Perm
 from uploads import queries
 from uploads.checks import UploadRefused, check_upload, thumbnail, too_large
 from uploads.models import Upload
+from uploads.storage import upload_storage
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +108,10 @@ def upload_file(
 
 def _store(digest: str, extension: str, data: bytes) -> str:
     name = queries.storage_name(digest, extension)
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(data))
+    if not upload_storage().exists(name):
+        saved = upload_storage().save(name, ContentFile(data))
         if saved != name:  # stored meanwhile by another request: same bytes
-            default_storage.delete(saved)
+            upload_storage().delete(saved)
     return name
 
 
@@ -152,4 +152,4 @@ def remove_orphan_uploads(now: datetime | None = None) -> int:
 def _delete_files(names: list[str]) -> None:
     for name in names:
         if name:
-            default_storage.delete(name)
+            upload_storage().delete(name)

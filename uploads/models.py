@@ -9,8 +9,8 @@ from django.db import models
 class Upload(models.Model):
     """One file a member uploaded, shown in posts through its own URL.
 
-    The bytes are content-addressed (``uploads/<sha256[:2]>/<sha256>.<ext>``
-    in the default storage): the same file uploaded twice, by anyone, is
+    The bytes are content-addressed (``<sha256[:2]>/<sha256>.<ext>`` in
+    ``storages["uploads"]``, uploads.storage): the same file uploaded twice, by anyone, is
     stored once. Who may fetch it follows the posts it is attached to
     (``posts``, kept by ``uploads.actions.attach_post_uploads``) and is
     decided by the policy (``Perm.VIEW_UPLOAD``).

@@ -25,8 +25,8 @@ __all__ = [
 
 
 def storage_name(digest: str, extension: str) -> str:
-    """Where a file with this content lives in the default storage."""
-    return f"uploads/{digest[:2]}/{digest}.{extension}"
+    """Where a file with this content lives in the uploads storage."""
+    return f"{digest[:2]}/{digest}.{extension}"
 
 
 def path(upload: Upload) -> str:

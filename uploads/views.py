@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from permissions import policy
 from permissions.policy import Perm
 from uploads import actions, queries
+from uploads.storage import upload_storage
 
 # Per viewer: the view asks the policy, so no shared cache may keep a copy.
 CACHE_CONTROL = "private, max-age=3600"
@@ -61,7 +61,7 @@ def _serve(request: HttpRequest, upload_id: int, *, small: bool) -> FileResponse
     if not name:
         raise Http404("No such file.")
     try:
-        stored = default_storage.open(name, "rb")
+        stored = upload_storage().open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404("No such file.") from None
     is_image = upload.kind == upload.Kind.IMAGE

@@ -4,6 +4,7 @@ dev.py, test.py and prod.py import this module and adjust what differs.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -361,10 +362,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # page); a text under it but over the post limit gets the form back with its
 # message. Files (avatars) don't count toward it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000 * 12 + 64 * 1024
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Members' uploads (uploads app): never served from a public URL.
+    "uploads": {"BACKEND": "uploads.storage.PrivateFileSystemStorage"},
 }
+# Where uploads are kept on disk when no bucket is configured (below).
+UPLOADS_ROOT = Path(env_str("UPLOADS_ROOT", str(VAR_DIR / "uploads")))
+# An S3-compatible bucket for uploads (django-storages), shared by every web
+# server; read through uploads.views like the files on disk.
+UPLOADS_S3_BUCKET = env_str("UPLOADS_S3_BUCKET", "")
+if UPLOADS_S3_BUCKET:
+    STORAGES["uploads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": UPLOADS_S3_BUCKET,
+            "endpoint_url": env_str("UPLOADS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("UPLOADS_S3_REGION", "") or None,
+            "access_key": env_str("UPLOADS_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("UPLOADS_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("UPLOADS_S3_PREFIX", "uploads"),
+            # Private objects; the same name always holds the same bytes.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

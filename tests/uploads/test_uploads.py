@@ -63,7 +63,7 @@ def _upload(client: Client, name: str, data: bytes, *, json: bool = True):
 
 
 def _stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT) / "uploads"
+    root = Path(settings.UPLOADS_ROOT)
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
@@ -173,6 +173,8 @@ def test_the_same_file_is_stored_once(writer):
     assert first != second  # each member has their own upload and address
     assert len(_stored_files()) == 1
     assert Upload.objects.values("storage_name").distinct().count() == 1
+    # Never under MEDIA_ROOT, which a reverse proxy may serve to anyone.
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.png"))
 
 
 def test_a_file_is_served_as_an_attachment(writer):
