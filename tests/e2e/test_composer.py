@@ -1,0 +1,120 @@
+"""The everyday composer (issue 22): attaching pictures by the file input
+and by drag-and-drop, and without JavaScript."""
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from tests.e2e.support import topic
+from uploads.models import Upload
+
+pytestmark = pytest.mark.e2e
+
+COMPOSER = "form[data-composer-form] textarea[name=body]"
+HAS_PICTURE = (
+    "() => /!\\[[^\\]]*\\]\\(http[^)]*\\/uploads\\/\\d+\\//"
+    f".test(document.querySelector('{COMPOSER}').value)"
+)
+DROP_FILE = """
+([name, type, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type }));
+  const target = document.querySelector('form[data-composer-form] textarea[name=body]');
+  target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+}
+"""
+IMAGE_SHOWN = (
+    "(article) => { const img = article.querySelector('.post-body img');"
+    " return img && img.complete && img.naturalWidth > 0; }"
+)
+
+
+def _jpeg(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 80), colour).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _post_and_see_picture(page, text):
+    composer = page.locator(COMPOSER)
+    composer.press("Control+End")
+    composer.type(text)
+    page.get_by_role("button", name="Post reply").click()
+    reply = page.locator("article.post", has_text=text)
+    reply.wait_for()
+    reply.locator(".post-body img").wait_for()
+    page.wait_for_function(IMAGE_SHOWN, arg=reply.element_handle())
+    return reply
+
+
+def test_attach_a_picture_with_the_file_input(demo, new_page, tmp_path):
+    question = topic("Light roasts on the Duo")
+    photo = tmp_path / "my puck.jpg"
+    photo.write_bytes(_jpeg("saddlebrown"))
+    page = new_page(demo["kwame"])
+    page.goto(question.get_absolute_url())
+
+    page.get_by_label("Attach a picture or file").set_input_files(str(photo))
+
+    page.wait_for_function(HAS_PICTURE)
+    assert "![my puck](" in page.locator(COMPOSER).input_value()
+    assert "Attached my puck.jpg" in page.locator("[data-upload-status]").inner_text()
+    _post_and_see_picture(page, "Here is the puck after the shot.")
+    upload = Upload.objects.get(uploader=demo["kwame"])
+    assert upload.posts.count() == 1
+
+
+def test_attach_a_picture_by_dropping_it_on_the_text(demo, new_page):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(question.get_absolute_url())
+
+    page.evaluate(
+        DROP_FILE,
+        ["basket.jpg", "image/jpeg", base64.b64encode(_jpeg("olive")).decode()],
+    )
+
+    page.wait_for_function(HAS_PICTURE)
+    _post_and_see_picture(page, "The basket, dropped straight in.")
+
+
+def test_a_refused_file_says_why(demo, new_page):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(question.get_absolute_url())
+
+    page.evaluate(
+        DROP_FILE,
+        ["logo.svg", "image/svg+xml", base64.b64encode(b"<svg></svg>").decode()],
+    )
+
+    status = page.locator("[data-upload-status]")
+    status.filter(has_text="SVG, HTML").wait_for()
+    assert page.locator(COMPOSER).input_value() == ""
+
+
+def test_without_javascript_the_upload_opens_the_markdown_in_a_new_tab(
+    demo, new_page, tmp_path
+):
+    question = topic("Light roasts on the Duo")
+    photo = tmp_path / "grind.png"
+    Image.new("RGB", (30, 30), "gray").save(photo)
+    page = new_page(demo["kwame"], javascript=False)
+    page.goto(question.get_absolute_url())
+    page.locator(COMPOSER).fill("Half-written reply that must survive.")
+
+    page.get_by_label("Attach a picture or file").set_input_files(str(photo))
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Upload").click()
+
+    result = opened.value
+    result.wait_for_load_state()
+    markdown = result.get_by_label("Markdown for your post").input_value()
+    assert markdown.startswith("![grind](")
+    assert (
+        page.locator(COMPOSER).input_value() == "Half-written reply that must survive."
+    )
