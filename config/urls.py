@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("images.urls")),
     path("", include("uploads.urls")),
+    path("", include("drafts.urls")),
     path("", include("ideas.urls")),
     # Community health (issue 16).
     path("", include("health.urls")),

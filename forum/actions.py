@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Brand, CommunityGroup, User
 from accounts.roles import PostRole, Role
+from drafts.actions import discard_posted_draft
 from forum.cache import bump_on_commit
 from forum.limits import (
     check_content_limits,
@@ -322,6 +323,7 @@ def create_topic(
         )
         enqueue_post_images(post)
         attach_post_uploads(post)
+        discard_posted_draft(author, category=category)
         Topic.objects.filter(pk=topic.pk).update(first_post=post, last_post=post)
         topic.first_post = topic.last_post = post
         if tag_objects:
@@ -403,6 +405,7 @@ def reply_to_topic(
         )
         enqueue_post_images(post)
         attach_post_uploads(post)
+        discard_posted_draft(author, topic=topic)
         if official:
             Post.objects.filter(pk=post.pk).update(is_official_answer=True)
             post.is_official_answer = True

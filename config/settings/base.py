@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "support",
     # Uploads in posts (issue 22).
     "uploads",
+    # Drafts kept on the server (issue 22).
+    "drafts",
 ]
 
 MIDDLEWARE = [

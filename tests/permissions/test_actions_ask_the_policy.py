@@ -49,6 +49,7 @@ ACTION_MODULES = sorted(
         ROOT / "recognition" / "actions.py",
         ROOT / "support" / "actions.py",
         ROOT / "uploads" / "actions.py",
+        ROOT / "drafts" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -210,6 +211,10 @@ ALLOWLIST: dict[str, str] = {
     "uploads.actions.remove_orphan_uploads": (
         "system step run by the uploads.remove_orphan_uploads beat task: "
         "deletes uploads no post shows, after the grace period"
+    ),
+    "drafts.actions.discard_posted_draft": (
+        "system step inside create_topic and reply_to_topic, after their "
+        "policy.require: deletes the author's own draft of what was just posted"
     ),
     # System bookkeeping inside actions that asked.
     "moderation.actions.sanctions.recompute_sanction_state": (
