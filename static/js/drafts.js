@@ -45,11 +45,10 @@
       if (sent) { event.preventDefault(); return; }
       dirty = false;
     });
+    // Once sent, this composer saves no more: a posted reply leaves the page
+    // (or is replaced by the server's form, with a composer of its own, when
+    // it needs fixing), and its draft is discarded by the server.
     f.form.addEventListener("submit", function () { sent = true; });
-    f.form.addEventListener("htmx:afterRequest", function (event) {
-      // The topic page's reply form is sent by htmx and then emptied.
-      if (event.target === f.form) sent = false;
-    });
     function saveNow() {
       if (!dirty || sent || !navigator.sendBeacon) return;
       var data = new FormData(f.form);

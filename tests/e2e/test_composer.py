@@ -118,3 +118,51 @@ def test_without_javascript_the_upload_opens_the_markdown_in_a_new_tab(
     assert (
         page.locator(COMPOSER).input_value() == "Half-written reply that must survive."
     )
+
+
+# --- Drafts ----------------------------------------------------------------------------
+
+
+def test_a_draft_comes_back_after_closing_the_page(demo, new_page):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(f"/t/{question.pk}/reply/")
+    composer = page.get_by_label("Your reply")
+
+    composer.type("Try 96 °C and a 1:2.5 ratio, then")
+    page.locator("[data-draft-status]").filter(has_text="Draft saved").wait_for()
+    page.context.close()
+
+    # Another browser (another device): the composer has the words back.
+    laptop = new_page(demo["kwame"])
+    laptop.goto(question.get_absolute_url())
+    laptop.locator("[data-draft-status]").filter(has_text="Draft restored").wait_for()
+    assert laptop.get_by_label("Your reply").input_value() == (
+        "Try 96 °C and a 1:2.5 ratio, then"
+    )
+    laptop.get_by_label("Your reply").press("End")
+    laptop.get_by_label("Your reply").type(" taste.")
+    laptop.get_by_role("button", name="Post reply").click()
+    laptop.locator("article.post", has_text="then taste.").wait_for()
+
+    # Posted: the draft is gone from the drafts page.
+    laptop.goto("/drafts/")
+    assert "No drafts." in laptop.locator("main").inner_text()
+
+
+def test_leaving_the_page_right_after_typing_keeps_the_draft(demo, new_page):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(f"/t/{question.pk}/reply/")
+    page.get_by_label("Your reply").type("Leaving at once")
+
+    page.goto("/drafts/")
+
+    # The beacon may land just after the next page: ask until it has.
+    page.wait_for_function(
+        """(key) => fetch('/drafts/load/?key=' + key).then((r) => r.status === 200)""",
+        arg=f"reply:{question.pk}",
+        polling=100,
+    )
+    page.reload()
+    assert "Leaving at once" in page.locator("main").inner_text()
