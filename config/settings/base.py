@@ -509,6 +509,9 @@ IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
 # for tests and closed networks: it lets posts make the server reach inside.
 IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
 
+# The composer's @ autocomplete: lookups one member may make in a minute.
+MENTION_LOOKUPS_PER_MINUTE = env_int("MENTION_LOOKUPS_PER_MINUTE", 60)
+
 # --- Uploads in posts (uploads app, issue 22) -------------------------------------------
 # Per trust level: the largest file in bytes, and how many files a member may
 # upload in 24 hours. Images are re-encoded (metadata dropped) before they are

@@ -166,3 +166,39 @@ def test_leaving_the_page_right_after_typing_keeps_the_draft(demo, new_page):
     )
     page.reload()
     assert "Leaving at once" in page.locator("main").inner_text()
+
+
+# --- Mentions ---------------------------------------------------------------------------
+
+
+def test_choose_a_mention_with_the_keyboard(demo, new_page):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(f"/t/{question.pk}/reply/")
+    composer = page.get_by_role("combobox", name="Your reply")
+
+    composer.type("Ask @l")
+    listbox = page.get_by_role("listbox", name="People and groups to mention")
+    listbox.wait_for()
+    options = listbox.get_by_role("option")
+    names = options.all_inner_texts()
+    assert any("@latte_lucia" in name for name in names)
+    assert any("@lena_b" in name for name in names)
+    assert composer.get_attribute("aria-expanded") == "true"
+    # Down to the second suggestion, Enter to choose it.
+    second = options.nth(1)
+    chosen = second.inner_text().split("@")[-1].strip()
+    composer.press("ArrowDown")
+    assert second.get_attribute("aria-selected") == "true"
+    assert composer.get_attribute("aria-activedescendant") == second.get_attribute("id")
+    composer.press("Enter")
+
+    assert composer.input_value() == f"Ask @{chosen} "
+    assert listbox.is_hidden()
+    assert composer.get_attribute("aria-expanded") == "false"
+    # Escape closes the list without choosing.
+    composer.type("and @mi")
+    listbox.wait_for()
+    composer.press("Escape")
+    assert listbox.is_hidden()
+    assert composer.input_value() == f"Ask @{chosen} and @mi"
