@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from drafts.actions import save_draft
 from forum import actions
 from tests.e2e.conftest import AXE_JS
 from tests.e2e.support import assert_dark, topic
@@ -37,6 +38,9 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
     question = topic("Does preinfusion on the Duo")
     bookmarked = question.posts.get(number=2)
     actions.bookmark_post(demo["member"], bookmarked, "Worth a second read")
+    save_draft(
+        demo["member"], key=f"reply:{question.pk}", body="Half a reply, kept for later."
+    )
     member = new_page(demo["member"], color_scheme=scheme)
     visitor = new_page(color_scheme=scheme)
     pages = [
@@ -58,6 +62,9 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (new_page(demo["rep"], color_scheme=scheme), "/brand/insights/"),
         # support: an escalated topic with the desk's status notes
         (visitor, topic("Group gasket leaking").get_absolute_url()),
+        # the composer (issue 22): drafts, and the upload page without script
+        (member, "/drafts/"),
+        (member, "/uploads/"),
     ]
     found = {}
     for page, url in pages:
