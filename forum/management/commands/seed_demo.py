@@ -37,6 +37,7 @@ from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
 from recognition.management import demo as peers_demo
 from support.management import demo as support_demo
+from uploads.management import demo as uploads_demo
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -160,6 +161,7 @@ class Command(BaseCommand):
         self.stdout.write(groups_demo.seed(now))
         self.stdout.write(peers_demo.seed(now))  # peers first, recognition (issue 17)
         self.stdout.write(support_demo.seed(now))  # support: desk, status history
+        self.stdout.write(uploads_demo.seed(now))  # uploads: a reply with a photo
 
     def _brand_activity(self, people: dict[str, User], brand: Brand) -> None:
         """An open ask-the-brand request and an escalation, so the queue and
