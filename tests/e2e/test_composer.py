@@ -202,3 +202,32 @@ def test_choose_a_mention_with_the_keyboard(demo, new_page):
     composer.press("Escape")
     assert listbox.is_hidden()
     assert composer.input_value() == f"Ask @{chosen} and @mi"
+
+
+# --- Emoji --------------------------------------------------------------------------------
+
+
+def test_the_emoji_picker_works_with_the_keyboard_and_the_post_keeps_its_name(
+    demo, new_page
+):
+    question = topic("Light roasts on the Duo")
+    page = new_page(demo["kwame"])
+    page.goto(f"/t/{question.pk}/reply/")
+    composer = page.get_by_role("combobox", name="Your reply")
+    composer.type("Thanks")
+
+    summary = page.locator("[data-emoji-picker] summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    coffee = page.get_by_role("button", name="coffee")
+    coffee.focus()
+    page.keyboard.press("Enter")
+
+    assert composer.input_value() == "Thanks :coffee: "
+    assert page.evaluate("document.activeElement.name") == "body"
+    page.get_by_role("button", name="Post reply").click()
+    emoji = page.locator("article.post", has_text="Thanks").get_by_role(
+        "img", name="coffee"
+    )
+    emoji.wait_for()
+    assert emoji.inner_text() == "☕"

@@ -1,7 +1,11 @@
 """Emoji shortcodes in posts (issue 22): rendered at write time with a text
 alternative, never inside code, unknown ones left as typed."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from forum.markup import render_post_body
 from tests.factories import make_topic
@@ -55,3 +59,19 @@ def test_a_post_shows_the_emoji_to_readers(client):
 
     assert CUP in page
     assert 'aria-label="tada"' in page
+
+
+def test_every_emoji_in_the_picker_renders_as_its_button_shows():
+    picker = (
+        Path(settings.BASE_DIR) / "templates/forum/_emoji_picker.html"
+    ).read_text()
+    buttons = re.findall(
+        r'data-emoji="(:[^"]+:)" aria-label="([^"]+)" title="[^"]+">([^<]+)</button>',
+        picker,
+    )
+    assert len(buttons) >= 20
+
+    for shortcode, label, character in buttons:
+        html = render_post_body(f"x {shortcode}")
+        assert f'aria-label="{label}"' in html, shortcode
+        assert f">{character}</span>" in html, shortcode
