@@ -14,8 +14,11 @@ from PIL import Image
 
 from accounts.roles import TrustLevel
 from forum import actions as forum_actions
+from moderation.actions.posts import redact_post
+from moderation.models import Rule
 from tests.factories import (
     PASSWORD,
+    make_admin,
     make_category,
     make_group,
     make_topic,
@@ -335,3 +338,18 @@ def test_posting_an_upload_url_from_a_form_never_500s(writer):
 
     assert response.status_code == 400
     assert response.json()["error"] == "Choose a file to upload."
+
+
+def test_a_redacted_picture_is_no_longer_served_to_readers(writer):
+    client = _client(writer)
+    markdown = _upload(client, "my-address.png", _png()).json()["markdown"]
+    topic = make_topic(make_category(), writer, title="New setup", body="Hello.")
+    post = forum_actions.reply_to_topic(writer, topic, body=f"My kitchen\n\n{markdown}")
+    url = _url_of(markdown)
+    assert Client().get(url).status_code == 200
+    rule = Rule.objects.create(number=1, title="Privacy")
+
+    redact_post(make_admin("ines"), post, text=markdown, rule=rule, reason="Privacy")
+
+    assert Client().get(url).status_code == 404
+    assert client.get(url).status_code == 200  # still the uploader's
