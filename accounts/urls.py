@@ -12,4 +12,5 @@ urlpatterns = [
     # Invitations (issue 23)
     path("invite/", views.invitations_view, name="invitations"),
     path("invite/<str:code>/", views.invitation_view, name="invitation"),
+    path("mentions/", views.mention_suggestions_view, name="mention_suggestions"),
 ]

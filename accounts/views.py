@@ -2,14 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import actions, queries
+from accounts import actions, mentions, queries
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
@@ -156,4 +156,30 @@ def invitation_view(request: HttpRequest, code: str) -> HttpResponse:
         "accounts/invitations/landing.html",
         {"invitation": invitation, "problem": problem},
         status=410 if problem else 200,
+    )
+
+
+@require_GET
+def mention_suggestions_view(request: AuthedHttpRequest) -> HttpResponse:
+    """The composer's @ autocomplete: members and groups the author may
+    mention (JSON), at most MENTION_LOOKUPS_PER_MINUTE a minute."""
+    policy.require(request.user, Perm.PREVIEW_POST, None)
+    if not mentions.may_look_up(request.user):
+        return JsonResponse(
+            {"error": _("Too many lookups: wait a minute, or type the name.")},
+            status=429,
+        )
+    found = mentions.suggestions(request.user, request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "insert": item.insert,
+                    "label": item.label,
+                    "detail": item.detail,
+                    "kind": item.kind,
+                }
+                for item in found
+            ]
+        }
     )

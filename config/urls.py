@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("notifications.urls_email")),
     path("", include("notifications.urls")),
     path("", include("images.urls")),
+    path("", include("uploads.urls")),
+    path("", include("drafts.urls")),
     path("", include("ideas.urls")),
     # Community health (issue 16).
     path("", include("health.urls")),

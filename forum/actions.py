@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Brand, CommunityGroup, User
 from accounts.roles import PostRole, Role
+from drafts.actions import discard_posted_draft
 from forum.cache import bump_on_commit
 from forum.limits import (
     check_content_limits,
@@ -75,6 +76,8 @@ from permissions import policy
 from permissions.policy import Perm
 from recognition.enqueue import recompute_topic_awards_on_commit
 from support import actions as support_actions
+from uploads.actions import attach_post_uploads
+from uploads.queries import uploaded_images
 
 MAX_TAGS_PER_TOPIC = 4
 TITLE_MIN_LENGTH = 5
@@ -88,6 +91,12 @@ logger = logging.getLogger(__name__)
 
 
 # --- Validation shared by the actions ---------------------------------------------------
+
+
+def _image_copies(urls: list[str]) -> dict[str, LocalImage]:
+    """Where a post shows its images from: Hearth's copies of images from
+    other sites (images app) and members' uploaded pictures (uploads app)."""
+    return local_copies(urls) | uploaded_images(urls)
 
 
 def clean_title(title: str) -> str:
@@ -175,7 +184,7 @@ def render_body(
                 code="mentions",
             )
     if images is None and "![" in body:
-        images = local_copies(image_urls(body))
+        images = _image_copies(image_urls(body))
     try:
         html = render_post_body(
             body,
@@ -313,6 +322,8 @@ def create_topic(
             author, topic, number=1, body=body, body_html=body_html, now=now
         )
         enqueue_post_images(post)
+        attach_post_uploads(post)
+        discard_posted_draft(author, category=category)
         Topic.objects.filter(pk=topic.pk).update(first_post=post, last_post=post)
         topic.first_post = topic.last_post = post
         if tag_objects:
@@ -393,6 +404,8 @@ def reply_to_topic(
             reply_to=reply_to,
         )
         enqueue_post_images(post)
+        attach_post_uploads(post)
+        discard_posted_draft(author, topic=topic)
         if official:
             Post.objects.filter(pk=post.pk).update(is_official_answer=True)
             post.is_official_answer = True
@@ -473,6 +486,7 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
             ]
         )
         enqueue_post_images(post)
+        attach_post_uploads(post)
         if new_title is not None and title_changed:
             topic.title = new_title
             topic.slug = slugify(new_title)[:160] or "topic"
@@ -965,7 +979,7 @@ def show_image_copies(post_id: int) -> bool:
     post = Post.objects.filter(pk=post_id).only("body_source", "body_html").first()
     if post is None:
         return False
-    copies = local_copies(image_urls(post.body_source)[:MAX_IMAGES_PER_POST])
+    copies = _image_copies(image_urls(post.body_source)[:MAX_IMAGES_PER_POST])
     if not copies:
         return False
     try:

@@ -43,6 +43,10 @@ Decisions other code and stylesheets rely on:
   ``<a class="remote-image" href="URL">alt text (or the URL)</a>`` (a
   ``<span class="remote-image">`` inside a link), until the images app has
   fetched it and the post is rendered again (``image_urls`` lists them).
+* ``:shortcode:`` (the emoji library's names and aliases: ``:coffee:``, ``:+1:``)
+  outside code becomes the emoji, written as
+  ``<span role="img" aria-label="coffee" title=":coffee:">☕</span>`` so it keeps
+  its words for screen readers; an unknown shortcode stays text.
 * Links to any host other than ``site_host`` get
   ``rel="nofollow ugc noopener"``; relative links and links to ``site_host``
   get no ``rel``.
@@ -54,13 +58,14 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 import bleach
+import emoji
 from bleach.linkifier import LinkifyFilter
 from django.conf import settings
 from django.utils.formats import number_format
@@ -193,6 +198,62 @@ def _render_mention(
         # Brand representatives are labeled wherever they appear.
         link += f' <span class="{MENTION_LABEL_CLASS}">{escapeHtml(label)}</span>'
     return link
+
+
+# --- Emoji ------------------------------------------------------------------------
+
+_SHORTCODE_RE = re.compile(r":([a-z0-9_+-]{1,40}):")
+
+
+@lru_cache(maxsize=4096)
+def _emoji_for(shortcode: str) -> str | None:
+    """The emoji a ``:shortcode:`` stands for (the emoji library's names and
+    aliases, e.g. ``:coffee:``, ``:+1:``), or None."""
+    text = f":{shortcode}:"
+    found = emoji.emojize(text, language="alias")
+    return None if found == text else found
+
+
+def _emoji_rule(state: StateInline, silent: bool) -> bool:
+    """Inline rule: ":shortcode:" becomes an "emoji" token (never in code,
+    which markdown-it has taken before this rule sees the text)."""
+    pos = state.pos
+    if state.src[pos] != ":":
+        return False
+    if pos > 0 and state.src[pos - 1].isalnum():  # "12:30:00", "a:b:"
+        return False
+    match = _SHORTCODE_RE.match(state.src, pos, state.posMax)
+    if match is None:
+        return False
+    character = _emoji_for(match[1])
+    if character is None:
+        return False
+    if not silent:
+        token = state.push("emoji", "", 0)
+        token.content = character
+        token.meta = {"shortcode": match[1]}
+    state.pos = match.end()
+    return True
+
+
+def _render_emoji(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    """An emoji keeps its words for screen readers and on hover."""
+    token = tokens[idx]
+    shortcode = token.meta["shortcode"]
+    words = shortcode.replace("_", " ").replace("-", " ")
+    if not any(letter.isalpha() for letter in words):  # ":+1:" says "thumbs up"
+        words = emoji.demojize(token.content).strip(":").replace("_", " ")
+    label = escapeHtml(words)
+    return (
+        f'<span role="img" aria-label="{label}" title=":{escapeHtml(shortcode)}:">'
+        f"{escapeHtml(token.content)}</span>"
+    )
 
 
 # --- Markdown ---------------------------------------------------------------------
@@ -366,8 +427,10 @@ def _build_markdown() -> MarkdownIt:
         {"html": False, "breaks": True, "maxNesting": _PARSER_MAX_NESTING},
     ).enable(["table", "strikethrough"])
     md.inline.ruler.push("mention", _mention_rule)
+    md.inline.ruler.push("emoji", _emoji_rule)
     md.core.ruler.before("text_join", "hearth_adjust", _adjust_tokens)
     md.add_render_rule("mention", _render_mention)
+    md.add_render_rule("emoji", _render_emoji)
     md.add_render_rule("fence", _render_fence)
     return md
 
@@ -582,7 +645,11 @@ _ATTRIBUTE_RULES: dict[str, dict[str, Callable[[str], bool]]] = {
     "th": {"class": ALIGN_CLASSES.__contains__},
     "td": {"class": ALIGN_CLASSES.__contains__},
     "span": {
-        "class": lambda value: value == MENTION_LABEL_CLASS or _is_token_classes(value)
+        "class": lambda value: value == MENTION_LABEL_CLASS or _is_token_classes(value),
+        # emoji (":coffee:"): the character with its name for screen readers
+        "role": "img".__eq__,
+        "aria-label": _any_value,
+        "title": _any_value,
     },
     "div": {"class": HIGHLIGHT_CLASS.__eq__},
 }

@@ -30,7 +30,7 @@ from forum.forms import (
     TopicForm,
     add_action_errors,
 )
-from forum.markup import MarkupError, render_post_body
+from forum.markup import MarkupError, image_urls, render_post_body
 from forum.models import (
     Bookmark,
     Category,
@@ -49,6 +49,7 @@ from polls import actions as poll_actions
 from polls import queries as poll_queries
 from polls.forms import NewTopicPollForm, add_poll_errors
 from support import queries as support_queries
+from uploads.queries import uploaded_images
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -695,7 +696,8 @@ def preview_view(request: HttpRequest) -> HttpResponse:
     html = ""
     if body.strip():
         try:
-            html = render_post_body(body)
+            # Uploaded pictures show as they will in the post.
+            html = render_post_body(body, images=uploaded_images(image_urls(body)))
         except MarkupError as exc:
             error = str(exc)
     return render(

@@ -33,6 +33,7 @@ from permissions import policy
 from permissions.policy import Actor, Perm
 from polls.models import Poll
 from recognition.models import Confirmation
+from uploads.models import Upload
 
 # --- The synthetic community the matrix is evaluated on ---------------------------------
 
@@ -417,6 +418,13 @@ def _nothing(world: World, actor: Actor) -> None:
     return None
 
 
+def _own_upload(world: World, actor: Actor) -> Upload:
+    upload = Upload(filename="photo.jpg", kind=Upload.Kind.IMAGE)
+    if isinstance(actor, User):
+        upload.uploader = actor
+    return upload
+
+
 def _themself(world: World, actor: Actor) -> Actor:
     return actor
 
@@ -470,6 +478,24 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.SKIP_POSTING_LIMITS,
                 _nothing,
                 gettext_lazy("The limits lift as a member's trust level grows."),
+            ),
+            RowSpec(
+                "upload_file",
+                gettext_lazy("Attach pictures and files to a post"),
+                Perm.UPLOAD_FILE,
+                _nothing,
+                gettext_lazy(
+                    "How large and how many a day grows with the trust level."
+                ),
+            ),
+            RowSpec(
+                "view_upload",
+                gettext_lazy("Open a file you uploaded that is in no post yet"),
+                Perm.VIEW_UPLOAD,
+                _own_upload,
+                gettext_lazy(
+                    "Once it is in a post, whoever may read that post may open it."
+                ),
             ),
             RowSpec(
                 "like_post",

@@ -32,6 +32,7 @@ from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
 from polls.models import Poll
 from support.models import TicketStatus
+from uploads.models import Upload
 
 Actor: TypeAlias = User | AnonymousUser
 
@@ -151,6 +152,9 @@ class Perm(StrEnum):
     # links (asked of the group it joins, or None); into a group that takes
     # members by invitation only its managers.
     CREATE_INVITATION = "create_invitation"
+    # uploads (issue 22): attaching files to posts, and fetching them
+    UPLOAD_FILE = "upload_file"
+    VIEW_UPLOAD = "view_upload"
 
 
 @dataclass(frozen=True)
@@ -863,6 +867,43 @@ def _preview_post(actor: Actor, obj: None) -> Decision:
     return ALLOW
 
 
+def _upload_file(actor: Actor, obj: None) -> Decision:
+    """Attach an image or file to a post being written (the size and daily
+    limits by trust level are the action's: uploads.actions)."""
+    if not actor.is_authenticated or not actor.is_active:
+        return deny(_("Sign in to attach files."))
+    if actor.is_banned:
+        return deny(_("Your account is suspended."))
+    if (silenced := _silenced(actor)) is not None:
+        return silenced
+    return ALLOW
+
+
+def _reads_post(actor: Actor, post: Post) -> bool:
+    """Whether *actor* reads *post*'s words on its topic page."""
+    if not _view_topic(actor, post.topic):
+        return False
+    if moderates(actor, post.topic.category):
+        return True
+    if post.deleted_at is not None or post.removed_at is not None:
+        return False
+    if post.is_hidden or post.pending_review:
+        return _is_author(actor, post)
+    return True
+
+
+def _view_upload(actor: Actor, upload: Upload) -> Decision:
+    """An upload is seen by its uploader, and by whoever reads one of the
+    posts it is attached to: a file in a restricted category stays there."""
+    if actor.is_authenticated and upload.uploader_id == actor.pk:
+        return ALLOW
+    # An unsaved upload (the explanation page's example) is in no post.
+    posts = upload.posts.all() if upload.pk is not None else ()
+    if any(_reads_post(actor, post) for post in posts):
+        return ALLOW
+    return NOT_FOUND
+
+
 def _skip_posting_limits(actor: Actor, obj: None) -> Decision:
     """Posting without the new-member limits: trust levels that
     settings.FORUM_NEW_MEMBER_LIMITS leaves out, administrators, verified
@@ -1555,6 +1596,8 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.WRITE_ABOUT_ACTION: _write_about_action,
     Perm.IGNORE_MEMBER: _ignore_member,
     Perm.CREATE_INVITATION: _create_invitation,
+    Perm.UPLOAD_FILE: _upload_file,
+    Perm.VIEW_UPLOAD: _view_upload,
 }
 
 

@@ -15,6 +15,7 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOADS_ROOT = tmp_path / "uploads"
 
 
 @pytest.fixture

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "support",
     # Private conversations, ignoring members (issue 23).
     "conversations",
+    # Uploads in posts (issue 22).
+    "uploads",
+    # Drafts kept on the server (issue 22).
+    "drafts",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +204,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    "uploads-remove-orphans": {
+        "task": "uploads.remove_orphan_uploads",
+        "schedule": crontab(minute=41),
+    },
     "sweep-undispatched-events": {
         "task": "notifications.sweep_undispatched_events",
         "schedule": 60.0,
@@ -409,10 +417,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # page); a text under it but over the post limit gets the form back with its
 # message. Files (avatars) don't count toward it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000 * 12 + 64 * 1024
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Members' uploads (uploads app): never served from a public URL.
+    "uploads": {"BACKEND": "uploads.storage.PrivateFileSystemStorage"},
 }
+# Where uploads are kept on disk when no bucket is configured (below).
+UPLOADS_ROOT = Path(env_str("UPLOADS_ROOT", str(VAR_DIR / "uploads")))
+# An S3-compatible bucket for uploads (django-storages), shared by every web
+# server; read through uploads.views like the files on disk.
+UPLOADS_S3_BUCKET = env_str("UPLOADS_S3_BUCKET", "")
+if UPLOADS_S3_BUCKET:
+    STORAGES["uploads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": UPLOADS_S3_BUCKET,
+            "endpoint_url": env_str("UPLOADS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("UPLOADS_S3_REGION", "") or None,
+            "access_key": env_str("UPLOADS_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("UPLOADS_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("UPLOADS_S3_PREFIX", "uploads"),
+            # Private objects; the same name always holds the same bytes.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -537,6 +568,27 @@ IMAGES_FETCH_TIMEOUT = env_int("IMAGES_FETCH_TIMEOUT", 10)
 # Fetch from loopback, private, link-local and reserved addresses too. Only
 # for tests and closed networks: it lets posts make the server reach inside.
 IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
+
+# The composer's @ autocomplete: lookups one member may make in a minute.
+MENTION_LOOKUPS_PER_MINUTE = env_int("MENTION_LOOKUPS_PER_MINUTE", 60)
+
+# --- Uploads in posts (uploads app, issue 22) -------------------------------------------
+# Per trust level: the largest file in bytes, and how many files a member may
+# upload in 24 hours. Images are re-encoded (metadata dropped) before they are
+# stored; the size checked is the file as sent.
+UPLOADS_LIMITS = {
+    0: {"max_bytes": 1 * 1024 * 1024, "per_day": 5},
+    1: {"max_bytes": 4 * 1024 * 1024, "per_day": 20},
+    2: {"max_bytes": 8 * 1024 * 1024, "per_day": 50},
+    3: {"max_bytes": 8 * 1024 * 1024, "per_day": 100},
+    4: {"max_bytes": 8 * 1024 * 1024, "per_day": 100},
+}
+# Largest uploaded image in pixels (width × height × frames), checked before decoding.
+UPLOADS_MAX_PIXELS = env_int("UPLOADS_MAX_PIXELS", 40_000_000)
+# Images wider or taller than this are shown in posts through a smaller copy.
+UPLOADS_THUMBNAIL_SIZE = env_int("UPLOADS_THUMBNAIL_SIZE", 1280)
+# Uploads no post refers to are deleted after this many hours (beat task).
+UPLOADS_ORPHAN_HOURS = env_int("UPLOADS_ORPHAN_HOURS", 48)
 
 # --- Elsewhere in the community (elsewhere app, issue 19) --------------------------------
 # Feeds of opted-in communities, fetched with the images app's safe fetcher.

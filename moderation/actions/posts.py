@@ -32,6 +32,7 @@ from moderation.log import clean_rule_and_reason, record_action
 from moderation.models import ActionKind, ModerationAction, Redaction, Rule
 from permissions import policy
 from permissions.policy import Perm
+from uploads.actions import attach_post_uploads
 
 REDACTED = "[redacted]"
 REDACT_MIN_LENGTH = 3
@@ -396,6 +397,8 @@ def redact_post(
             locked.body_html, locked.body_text = _render(locked.body_source)
             locked.save(update_fields=["body_source", "body_html", "body_text"])
             _index(locked)
+            # A redacted picture or file is no longer served to the post's readers.
+            attach_post_uploads(locked)
         for revision in affected:
             revision.body_source = revision.body_source.replace(text, REDACTED)
         PostRevision.objects.bulk_update(affected, ["body_source"])

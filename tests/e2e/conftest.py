@@ -94,7 +94,11 @@ def _demo_fixture(
     # Files the demo stores (copies of its images) go with the dump; each
     # test gets them in its own MEDIA_ROOT (see `demo`).
     media = path.parent / "media"
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+    uploads = path.parent / "uploads"
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, UPLOADS_ROOT=uploads),
+    ):
         # The demo brings its own numbered rules (demo/moderation.toml).
         call_command("seed_demo", stdout=StringIO())
         call_command(
@@ -128,6 +132,9 @@ def demo(transactional_db: None, _demo_fixture: Path) -> dict[str, Any]:
     media = _demo_fixture.parent / "media"
     if media.exists():
         shutil.copytree(media, django_settings.MEDIA_ROOT, dirs_exist_ok=True)
+    uploads = _demo_fixture.parent / "uploads"
+    if uploads.exists():
+        shutil.copytree(uploads, django_settings.UPLOADS_ROOT, dirs_exist_ok=True)
     return {user.username: user for user in User.objects.all()}
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from conversations.models import Conversation
+from drafts.actions import save_draft
 from forum import actions
 from tests.e2e.conftest import AXE_JS
 from tests.e2e.support import assert_dark, topic
@@ -38,6 +39,9 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
     question = topic("Does preinfusion on the Duo")
     bookmarked = question.posts.get(number=2)
     actions.bookmark_post(demo["member"], bookmarked, "Worth a second read")
+    save_draft(
+        demo["member"], key=f"reply:{question.pk}", body="Half a reply, kept for later."
+    )
     member = new_page(demo["member"], color_scheme=scheme)
     visitor = new_page(color_scheme=scheme)
     pages = [
@@ -71,6 +75,9 @@ def test_main_pages_have_no_serious_accessibility_violations(demo, new_page, sch
         (member, "/messages/new/?to=kwame"),
         (member, "/u/kwame/"),
         (member, "/invite/"),
+        # the composer (issue 22): drafts, and the upload page without script
+        (member, "/drafts/"),
+        (member, "/uploads/"),
     ]
     found = {}
     for page, url in pages:

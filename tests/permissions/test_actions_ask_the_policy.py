@@ -49,6 +49,8 @@ ACTION_MODULES = sorted(
         ROOT / "recognition" / "actions.py",
         ROOT / "support" / "actions.py",
         ROOT / "conversations" / "actions.py",
+        ROOT / "uploads" / "actions.py",
+        ROOT / "drafts" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -206,6 +208,21 @@ ALLOWLIST: dict[str, str] = {
         "timestamp window and event id) before anything changes"
     ),
     "support.actions.status_note": "formats the public status line; writes nothing",
+    # uploads (issue 22)
+    "uploads.actions.limits_for": "reads the member's limits from settings; writes nothing",
+    "uploads.actions.attach_post_uploads": (
+        "system step inside forum.actions' post writes, after their "
+        "policy.require: records which of the post author's own uploads the "
+        "text shows (never someone else's)"
+    ),
+    "uploads.actions.remove_orphan_uploads": (
+        "system step run by the uploads.remove_orphan_uploads beat task: "
+        "deletes uploads no post shows, after the grace period"
+    ),
+    "drafts.actions.discard_posted_draft": (
+        "system step inside create_topic and reply_to_topic, after their "
+        "policy.require: deletes the author's own draft of what was just posted"
+    ),
     # System bookkeeping inside actions that asked.
     "moderation.actions.sanctions.recompute_sanction_state": (
         "re-derives silenced_until / suspended_until from the Sanction rows, "

@@ -116,6 +116,9 @@ PEER_ENDPOINTS = {
     "message_delete",
     "message_report",
     "member_ignore",
+    # uploads: a file of their own for their own post (nothing is shown
+    # until a post of theirs shows it)
+    "upload",
 }
 # allauth's deprecated social-account URLs (unnamed): each only redirects,
 # permanently, to its named /accounts/3rdparty/ successor above.

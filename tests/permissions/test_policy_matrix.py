@@ -205,6 +205,8 @@ TABLE = {
     # invitations: trust level 2 or more, never a representative (into a
     # group: tests/accounts/test_invitations.py)
     Perm.CREATE_INVITATION: ("none", SIGNED_IN - REPS - {"new_member"}),
+    # uploads (issue 22); who sees an upload: tests/uploads/test_uploads.py
+    Perm.UPLOAD_FILE: ("none", SIGNED_IN),
 }
 
 
@@ -275,6 +277,7 @@ def test_every_perm_is_in_the_table_or_tested_elsewhere():
         Perm.CLOSE_POLL,
         Perm.EDIT_POLL,
         Perm.WITHDRAW_CONFIRMATION,  # tests/recognition/test_confirmations.py
+        Perm.VIEW_UPLOAD,  # tests/uploads (restricted categories over HTTP)
     }
     assert set(TABLE) | tested_elsewhere == set(Perm)
 

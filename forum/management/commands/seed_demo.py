@@ -41,6 +41,7 @@ from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
 from recognition.management import demo as peers_demo
 from support.management import demo as support_demo
+from uploads.management import demo as uploads_demo
 
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 (printed for people trying the demo)
 LOGINS = ["member", "mod", "rep", "admin"]
@@ -178,6 +179,7 @@ class Command(BaseCommand):
         self._step(peers_demo.seed(now))  # peers first, recognition (issue 17)
         self._step(support_demo.seed(now))  # support: desk, status history
         self._step(conversations_demo.seed(now))  # private conversations
+        self._step(uploads_demo.seed(now))  # uploads: a reply with a photo
 
     def _step(self, message: str) -> None:
         """One line of progress, so seeding never sits silent."""
