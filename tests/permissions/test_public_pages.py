@@ -312,7 +312,9 @@ def test_how_it_works_page_costs_no_queries_of_its_own(client, db):
         '"accounts_groupmembership"',
         '"notifications_notification"',
     }, tables
-    assert len(tables) == 4, tables
+    # The session is a query only where sessions live in the database
+    # (SQLite in `make test`; CI and production keep them in the cache).
+    assert len([t for t in tables if t != '"django_session"']) == 3, tables
 
 
 # --- The roster ------------------------------------------------------------------------
