@@ -737,15 +737,21 @@ def search_view(request: HttpRequest) -> HttpResponse:
 # --- The brand as a peer resource ----------------------------------------------------------------
 
 
+def _chosen_brand(request: HttpRequest) -> tuple[AskBrandForm, Brand | None]:
+    """The ask/route form and the brand it names (None when it names none)."""
+    form = AskBrandForm(request.POST)
+    brand = None
+    if form.is_valid():
+        brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+    return form, brand
+
+
 @login_required
 @require_POST
 def ask_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     topic = _topic_or_404(request, topic_id)
     policy.require(request.user, Perm.ASK_BRAND, topic)
-    form = AskBrandForm(request.POST)
-    brand = None
-    if form.is_valid():
-        brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+    form, brand = _chosen_brand(request)
     if brand is None:
         messages.error(request, _("Choose which brand to ask."))
         return redirect(topic.get_absolute_url())
@@ -768,10 +774,7 @@ def route_to_brand_view(request: AuthedHttpRequest, topic_id: int) -> HttpRespon
     """A moderator hands a topic to a brand's representatives."""
     topic = _topic_or_404(request, topic_id)
     policy.require(request.user, Perm.ROUTE_TO_BRAND, topic)
-    form = AskBrandForm(request.POST)
-    brand = None
-    if form.is_valid():
-        brand = Brand.objects.filter(pk=form.cleaned_data["brand"]).first()
+    form, brand = _chosen_brand(request)
     if brand is None:
         messages.error(request, _("Choose which brand to route the topic to."))
         return redirect(topic.get_absolute_url())

@@ -553,13 +553,19 @@ def _sanction_user(actor: Actor, target: User | None) -> Decision:
     return ALLOW
 
 
-def _ask_brand(actor: Actor, topic: Topic) -> Decision:
+def _brand_requester_denial(actor: Actor, topic: Topic) -> Decision | None:
+    """Who may put a topic in a brand's queue at all (asking or routing): a
+    reader of the topic, active, and not a representative."""
     if not _view_topic(actor, topic):
         return NOT_FOUND
     if (denial := _active_member(actor)) is not None:
         return denial
     if is_brand_rep(actor):
         return deny(_("You represent a brand; answer the question instead."))
+    return None
+
+
+def _closed_to_brand_requests(topic: Topic) -> Decision | None:
     if (
         topic.deleted_at is not None
         or topic.merged_into_id is not None
@@ -567,26 +573,23 @@ def _ask_brand(actor: Actor, topic: Topic) -> Decision:
         or topic.is_closed  # representatives could not reply to answer it
     ):
         return deny(_("This topic is closed to new requests."))
-    return ALLOW
+    return None
+
+
+def _ask_brand(actor: Actor, topic: Topic) -> Decision:
+    if (denial := _brand_requester_denial(actor, topic)) is not None:
+        return denial
+    closed = _closed_to_brand_requests(topic)
+    return ALLOW if closed is None else closed
 
 
 def _route_to_brand(actor: Actor, topic: Topic) -> Decision:
-    if not _view_topic(actor, topic):
-        return NOT_FOUND
-    if (denial := _active_member(actor)) is not None:
+    if (denial := _brand_requester_denial(actor, topic)) is not None:
         return denial
-    if is_brand_rep(actor):
-        return deny(_("You represent a brand; answer the question instead."))
     if not moderates(actor, topic.category):
         return deny(_("Only moderators of this category route topics to the brand."))
-    if (
-        topic.deleted_at is not None
-        or topic.merged_into_id is not None
-        or topic.is_locked
-        or topic.is_closed  # representatives could not reply to answer it
-    ):
-        return deny(_("This topic is closed to new requests."))
-    return ALLOW
+    closed = _closed_to_brand_requests(topic)
+    return ALLOW if closed is None else closed
 
 
 def _confirm_answer(actor: Actor, post: Post) -> Decision:
