@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -183,6 +185,47 @@ class CSPWatch:
         page.on("pageerror", on_pageerror)
 
 
+class _InFlight:
+    """Counts the requests the live server is answering, from Django's
+    request_started / request_finished signals."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def started(self, **_: Any) -> None:
+        with self.idle:
+            self.count += 1
+
+    def finished(self, **_: Any) -> None:
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.count <= 0, timeout=timeout):
+                pytest.fail(
+                    f"the live server still answered {self.count} request(s) "
+                    f"{timeout:.0f} s after the browsers closed",
+                    pytrace=False,
+                )
+
+
+@contextmanager
+def _requests_in_flight() -> Iterator[_InFlight]:
+    from django.core.signals import request_finished, request_started
+
+    counter = _InFlight()
+    request_started.connect(counter.started, dispatch_uid="e2e-in-flight-start")
+    request_finished.connect(counter.finished, dispatch_uid="e2e-in-flight-end")
+    try:
+        yield counter
+    finally:
+        request_started.disconnect(dispatch_uid="e2e-in-flight-start")
+        request_finished.disconnect(dispatch_uid="e2e-in-flight-end")
+
+
 @pytest.fixture
 def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """Open a page in a fresh browser context, optionally signed in as *user*.
@@ -239,9 +282,16 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         csp.watch(page)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    with _requests_in_flight() as in_flight:
+        yield make
+        for context in contexts:
+            context.close()
+        # Closing a browser does not stop a request the live server is already
+        # answering (a draft autosave fired by the last keystroke, say). The
+        # database flush after the test must not race it: TRUNCATE against a
+        # half-done INSERT deadlocks, and a row that survives the flush leaks
+        # into the next test. So wait for the server to finish what it began.
+        in_flight.wait_until_idle(timeout=30)
     if csp.violations:
         pytest.fail(
             "Content-Security-Policy violations:\n" + "\n".join(csp.violations),

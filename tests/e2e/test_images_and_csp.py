@@ -45,6 +45,8 @@ def test_a_posted_image_is_shown_from_hearth_and_never_from_its_site(
         page.get_by_role("button", name="Post reply").click()
         image = page.locator("article.post img[alt='a red square']")
         image.wait_for()
+        # Attached is not loaded: wait for the picture itself to arrive.
+        page.wait_for_function(LOADED, arg=image.element_handle())
 
         assert image.get_attribute("src").startswith("/images/")
         assert image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]") == [
