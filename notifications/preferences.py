@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.sql import many_ids
 from notifications.models import (
     EmailFrequency,
     KindPreference,
@@ -54,12 +55,20 @@ def preferences_for(user_id: int) -> NotificationPreferences:
     )
 
 
-def preferences_for_many(user_ids: list[int]) -> dict[int, NotificationPreferences]:
-    """Everyone's preferences in one query; defaults for those without a row."""
-    found = {
-        prefs.user_id: prefs
-        for prefs in NotificationPreferences.objects.filter(user_id__in=user_ids)
-    }
+def preferences_for_many(
+    user_ids: list[int], *, defaults_shared: bool = False
+) -> dict[int, NotificationPreferences]:
+    """Everyone's preferences in one query; defaults for those without a row.
+
+    With *defaults_shared*, everyone without a row gets the same unsaved
+    defaults object (read it, never save it): a fan-out to 100,000 watchers
+    need not build 100,000 of them.
+    """
+    rows = NotificationPreferences.objects.filter(user_id__in=many_ids(user_ids))
+    found = {prefs.user_id: prefs for prefs in rows}
+    if defaults_shared:
+        shared = NotificationPreferences()
+        return {user_id: found.get(user_id) or shared for user_id in user_ids}
     return {
         user_id: found.get(user_id) or NotificationPreferences(user_id=user_id)
         for user_id in user_ids

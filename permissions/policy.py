@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import CommunityGroup, JoinPolicy, MentionPolicy, User
 from accounts.roles import PostRole, Role, TrustLevel
+from config.sql import many_ids
 from conversations.models import Conversation, Message
 from forum.models import BrandRequest, Category, CategoryKind, Escalation, Post, Topic
 from ideas.models import DecisionOwner
@@ -1615,7 +1616,7 @@ def users_who_can_view_topic(topic: Topic, user_ids: Iterable[int]) -> set[int]:
         return set()
     category = topic.category
     category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    people = User.objects.filter(pk__in=ids, is_active=True).exclude(
+    people = User.objects.filter(pk__in=many_ids(ids), is_active=True).exclude(
         suspended_until__gt=timezone.now()
     )
     not_rep = ~Q(role=Role.BRAND_REP)

@@ -2,9 +2,10 @@
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import GroupMembership, User
 from forum import actions
 from notifications.models import (
     CategoryWatch,
@@ -239,3 +240,65 @@ def test_bulk_visibility_agrees_with_the_policy(hidden, member):
         }
 
         assert bulk == one_by_one, category.name
+
+
+def test_a_large_fan_out_reaches_exactly_who_it_should(other_member):
+    """Above config.sql.ARRAY_FROM recipients the fan-out takes its bulk
+    paths (on PostgreSQL: arrays and INSERT … SELECT FROM unnest); who hears,
+    by which channel and with which address must not change."""
+    from config.sql import ARRAY_FROM
+    from notifications.models import EmailFrequency, NotificationPreferences
+
+    author = make_user("lab_author")
+    insiders = make_group("Insiders", members=[author, other_member])
+    category = make_category("Beta lab", slug="beta-lab", restricted_to=insiders)
+    topic = make_topic(category, author)
+    n = ARRAY_FROM + 200
+    people = User.objects.bulk_create(
+        [User(username=f"big-{i}", email=f"big-{i}@example.com") for i in range(n)]
+    )
+    # Everyone watches; all but the last 50 are in the group that may see it.
+    GroupMembership.objects.bulk_create(
+        [GroupMembership(group=insiders, user=p) for p in people[:-50]]
+    )
+    TopicWatch.objects.bulk_create(
+        [TopicWatch(user=p, topic=topic, level=WatchLevel.WATCHING) for p in people]
+    )
+    muted_topic, muted_category = people[0], people[1]
+    TopicWatch.objects.filter(user=muted_topic).update(level=WatchLevel.MUTED)
+    CategoryWatch.objects.create(
+        user=muted_category, category=category, level=WatchLevel.MUTED
+    )
+    weekly = people[2]
+    NotificationPreferences.objects.create(
+        user=weekly, email_frequency=EmailFrequency.WEEKLY
+    )
+    _dispatch_all()
+
+    reply = actions.reply_to_topic(other_member, topic, body="Firmware 2.1 is out.")
+    _dispatch_all()
+
+    event = Event.objects.get(kind="post.created", post=reply)
+    told = set(
+        Notification.objects.filter(event=event).values_list("recipient_id", flat=True)
+    )
+    expected = {p.pk for p in people[:-50]} - {muted_topic.pk, muted_category.pk}
+    expected.add(author.pk)  # the topic's author hears of the reply
+    assert told == expected
+    watched = Notification.objects.filter(
+        event=event, kind=NotificationKind.WATCHED_TOPIC_POST
+    ).first()
+    assert watched is not None
+    assert watched.url == topic.get_post_url(reply.number)
+    assert watched.actor_id == other_member.pk
+    assert watched.text and watched.count == 1 and watched.read_at is None
+    in_app = Delivery.objects.filter(event=event, channel=Delivery.Channel.IN_APP)
+    assert set(in_app.values_list("recipient_id", flat=True)) == expected
+    assert not in_app.exclude(status=Delivery.Status.SENT).exists()
+    emails = Delivery.objects.filter(event=event, channel=Delivery.Channel.EMAIL)
+    assert set(emails.values_list("recipient_id", flat=True)) == expected - {weekly.pk}
+    # Each delivery points at its recipient's own notification.
+    assert not emails.exclude(notification__recipient_id=F("recipient_id")).exists()
+
+    dispatch_event(event.pk)  # a retry adds nothing
+    assert Notification.objects.filter(event=event).count() == len(expected)

@@ -86,7 +86,8 @@ def _redis_answers() -> bool:
         return False
 
 
-def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
+# Generous: on a busy two-core machine a worker can take a minute to start.
+def _wait_for(condition, what: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
