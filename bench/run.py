@@ -292,10 +292,15 @@ def machine() -> dict[str, str]:
     }
 
 
-def fanout(env: dict[str, str], watchers: int) -> str:
-    log(f"timing the fan-out of one reply to {watchers:,} watchers")
-    out = run([PY, "manage.py", "bench_fanout", "--watchers", str(watchers)], env=env)
-    return out.strip()
+def fanout(env: dict[str, str], watchers: list[int]) -> str:
+    """One `bench_fanout` run per watcher count, their outputs one after the
+    other (bench/report.py reads each "watchers:" block)."""
+    outputs = []
+    for count in watchers:
+        log(f"timing the fan-out of one reply to {count:,} watchers")
+        out = run([PY, "manage.py", "bench_fanout", "--watchers", str(count)], env=env)
+        outputs.append(out.strip())
+    return "\n\n".join(outputs)
 
 
 def health(env: dict[str, str]) -> str:
@@ -319,7 +324,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--redis-db", type=int, default=13)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--watchers", type=int, default=10_000)
+    parser.add_argument(
+        "--watchers",
+        default="10000,100000",
+        help="comma-separated watcher counts for the fan-out timing",
+    )
     parser.add_argument(
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
@@ -407,7 +416,7 @@ def main() -> None:
                     f"  p50 {result['p50_us'] / 1000:.1f} ms"
                 )
         return
-    fanout_out = fanout(env, args.watchers)
+    fanout_out = fanout(env, [int(n) for n in args.watchers.split(",")])
     health_out = health(env)
     log("timing the markup tests' pathological inputs (CPU per render)")
     markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
