@@ -438,6 +438,7 @@ def _erase_uploads(user: User) -> None:
     """Uploads no live post shows go, with their bytes unless someone else
     uploaded the same file; those in live posts stay for the discussion."""
     shown = Q(
+        posts__isnull=False,
         posts__deleted_at__isnull=True,
         posts__removed_at__isnull=True,
     )
