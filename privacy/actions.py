@@ -35,7 +35,6 @@ from django.db import connection, models, transaction
 from django.db.models import Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast
-from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -66,7 +65,7 @@ from notifications.models import (
 )
 from permissions import policy
 from permissions.policy import Perm
-from privacy import archive, links
+from privacy import archive
 from privacy.models import DataExport, ErasedAccount
 from recognition.models import Confirmation, ConfirmationEntry
 from uploads.models import Upload
@@ -209,22 +208,6 @@ def expire_data_exports(*, now: datetime | None = None) -> int:
     return len(expired)
 
 
-def download_data_export(actor: User, token: str) -> DataExport:
-    """The export a download link names, if the link is valid and the
-    signed-in *actor* owns it; Http404 otherwise (policy)."""
-    read = links.read_export_token(token)
-    if read is None:
-        raise Http404("This link is not valid or has expired.")
-    export_id, user_id = read
-    export = DataExport.objects.filter(pk=export_id, user_id=user_id).first()
-    if export is None:
-        raise Http404("No such archive.")
-    policy.require(actor, Perm.DOWNLOAD_DATA_EXPORT, export)
-    if export.status != DataExport.Status.READY or not export.storage_name:
-        raise Http404("This archive has expired.")
-    return export
-
-
 # --- Delete my account ------------------------------------------------------------------------
 
 
@@ -298,7 +281,7 @@ def delete_account(
     policy.require(actor, Perm.DELETE_ACCOUNT, actor)
     now = now or timezone.now()
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("brand").get(pk=actor.pk)
+        user = User.objects.select_for_update(of=("self",)).get(pk=actor.pk)
         if not user.is_active:
             return user
         old_names = _identifiers(user)

@@ -56,7 +56,7 @@ def export_request_view(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def export_download_view(request: AuthedHttpRequest, token: str) -> FileResponse:
-    export = actions.download_data_export(request.user, token)
+    export = queries.download_data_export(request.user, token)
     try:
         stored = upload_storage().open(export.storage_name, "rb")
     except OSError:
