@@ -307,7 +307,7 @@ def delete_account(
     return user
 
 
-def _identifiers(user: User) -> list[tuple[str, bool]]:
+def _identifiers(user: User, *, every_name: bool = False) -> list[tuple[str, bool]]:
     """(text, is_free_text_safe) pairs naming the member.
 
     Username and email addresses are swept everywhere, case-insensitively.
@@ -323,7 +323,7 @@ def _identifiers(user: User) -> list[tuple[str, bool]]:
     names.append((user.username, True))
     display = user.display_name.strip()
     if display and display.lower() != user.username.lower():
-        names.append((display, len(display.split()) > 1))
+        names.append((display, every_name or len(display.split()) > 1))
     return names
 
 
@@ -377,6 +377,13 @@ def _anonymise_authorship(user: User, anon: str, now: datetime) -> None:
     )
     MessageReport.objects.filter(message__author=user).update(body_html="")
     Notification.objects.filter(actor=user).update(actor_name=anon)
+    # Their texts name the actor by display name, one word or more.
+    names = _pattern(_identifiers(user, every_name=True))
+    if names is not None:
+        for pk, text in Notification.objects.filter(actor=user).values_list(
+            "pk", "text"
+        ):
+            Notification.objects.filter(pk=pk).update(text=names.sub(anon, text))
     ModerationAction.objects.filter(actor=user).update(actor_name=anon)
     ModerationAction.objects.filter(target_user=user).update(target_name=anon)
     AuditEntry.objects.filter(actor=user).update(actor_name=anon)

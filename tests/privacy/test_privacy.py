@@ -7,14 +7,16 @@ import io
 import json
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Cast
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -171,6 +173,12 @@ def _seed_member_with_a_history():
     rep = make_brand_rep("brevettorep")
 
     answered = make_topic(category, member, title="Descaling", body="Citric or not?")
+    make_topic(
+        category,
+        friend,
+        title=f"Thanks {USERNAME} for the descaling tip",
+        body=f"Ask {DISPLAY} about citric acid.",
+    )
     forum_actions.reply_to_topic(
         friend,
         answered,
@@ -325,3 +333,54 @@ def test_an_account_without_password_confirms_by_emailed_link():
     assert done.status_code == 200
     assert User.objects.get(pk=member.pk).is_active is False
     assert timezone.now()  # the link was used within its lifetime
+
+
+def test_a_one_word_display_name_leaves_the_notifications_others_got(settings):
+    """A one-word display name is not swept from other people's free text
+    (it would rewrite their words), but every row about the member's own
+    doing loses it: notification texts, snapshots of their name."""
+    settings.NOTIFICATIONS_DAILY_EMAIL_CAP = 100
+    member = make_user("zephyrine", display_name="Zeph")
+    friend = make_user("lena")
+    topic = make_topic(make_category(), friend, title="Tamping", body="How hard?")
+    forum_actions.reply_to_topic(member, topic, body="About 15 kg.")
+    _deliver()
+    assert Notification.objects.filter(recipient=friend, text__contains="Zeph").exists()
+
+    actions.delete_account(member, keep_posts=True)
+
+    assert not Notification.objects.filter(text__contains="Zeph").exists()
+    assert _columns_naming(["zephyrine", "Zeph"]) == []
+
+
+def _count(client: Client, url: str) -> int:
+    client.get(url)  # the session's first request reads more; count the next
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # Sessions are a query only where they live in the database (SQLite).
+    return len(
+        [q for q in queries.captured_queries if "django_session" not in q["sql"]]
+    )
+
+
+@pytest.mark.parametrize("url", ["/settings/data/", "/settings/delete-account/"])
+def test_the_data_pages_cost_the_same_queries_whatever_the_history(url):
+    member = make_user("counted")
+    client = _client(member)
+    counts = []
+    for _round in range(2):
+        for days in range(5):
+            DataExport.objects.create(
+                user=member,
+                requested_at=timezone.now() - timedelta(days=days + 2),
+                status=DataExport.Status.EXPIRED,
+            )
+        make_topic(make_category(), member, replies=3)
+        counts.append(_count(client, url))
+
+    assert counts[0] == counts[1] == QUERIES[url]
+
+
+# The user and the header's counts, then (data page) the latest archive and
+# the one that sets when the member may ask again.
+QUERIES = {"/settings/data/": 5, "/settings/delete-account/": 3}
