@@ -307,23 +307,45 @@ def delete_account(
     return user
 
 
-def _identifiers(user: User, *, every_name: bool = False) -> list[tuple[str, bool]]:
-    """(text, is_free_text_safe) pairs naming the member.
+# How a name is swept (privacy.actions._sweep_identifiers):
+ANYWHERE = "anywhere"  # every whole-word occurrence, in every column
+MENTION = (
+    "mention"  # in free text only as "@name" or "/u/name/"; whole words in name columns
+)
+NAMES = "names"  # only in name columns (snapshots such as author_name)
 
-    Username and email addresses are swept everywhere, case-insensitively.
-    A display name is swept everywhere only when it has two words or more:
-    a one-word name ("Ana") would also rewrite other people's words.
+
+def _distinctive(username: str) -> bool:
+    """A username unlike an ordinary word: other people's words can't
+    contain it by chance ("olive_t", "barista42", "olivetreebarista")."""
+    return len(username) >= 8 or not username.isalpha()
+
+
+def _identifiers(user: User, *, every_name: bool = False) -> list[tuple[str, str]]:
+    """(text, how it is swept) for each way the member is named.
+
+    Email addresses go everywhere. The username everywhere when it is
+    distinctive, else as a mention or profile link only: deleting "marco"
+    must not rewrite every "marco" others wrote. A display name everywhere
+    when it has two words or more, else only from snapshots of names: a
+    one-word name ("Ana") would rewrite other people's ordinary words.
     """
-    names: list[tuple[str, bool]] = []
+    names: list[tuple[str, str]] = []
     emails = {user.email} | set(
         EmailAddress.objects.filter(user=user).values_list("email", flat=True)
     )
     for email in sorted(e for e in emails if e):
-        names.append((email, True))
-    names.append((user.username, True))
+        names.append((email, ANYWHERE))
+    names.append(
+        (
+            user.username,
+            ANYWHERE if every_name or _distinctive(user.username) else MENTION,
+        )
+    )
     display = user.display_name.strip()
     if display and display.lower() != user.username.lower():
-        names.append((display, every_name or len(display.split()) > 1))
+        wide = every_name or len(display.split()) > 1
+        names.append((display, ANYWHERE if wide else NAMES))
     return names
 
 
@@ -378,7 +400,7 @@ def _anonymise_authorship(user: User, anon: str, now: datetime) -> None:
     MessageReport.objects.filter(message__author=user).update(body_html="")
     Notification.objects.filter(actor=user).update(actor_name=anon)
     # Their texts name the actor by display name, one word or more.
-    names = _pattern(_identifiers(user, every_name=True))
+    names = _pattern(_identifiers(user, every_name=True), name_column=True)
     if names is not None:
         for pk, text in Notification.objects.filter(actor=user).values_list(
             "pk", "text"
@@ -488,13 +510,24 @@ SKIPPED = {
 }
 
 
-def _pattern(names: Iterable[tuple[str, bool]]) -> re.Pattern[str] | None:
-    words = [re.escape(text) for text, _anywhere in names if text]
-    if not words:
+def _pattern(
+    names: Iterable[tuple[str, str]], *, name_column: bool
+) -> re.Pattern[str] | None:
+    parts: list[tuple[int, str]] = []
+    for text, how in names:
+        if not text:
+            continue
+        word = re.escape(text)
+        if how == ANYWHERE or name_column:
+            parts.append((len(text), rf"(?<![\w]){word}(?![\w])"))
+        elif how == MENTION:
+            parts.append((len(text), rf"(?<=@){word}(?![\w])"))
+            parts.append((len(text), rf"(?<=/u/){word}(?=/)"))
+    if not parts:
         return None
     # Longest first, so an email goes before the username inside it.
-    words.sort(key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE)
+    parts.sort(key=lambda part: part[0], reverse=True)
+    return re.compile("|".join(p for _n, p in parts), re.IGNORECASE)
 
 
 def _replace(value: Any, pattern: re.Pattern[str], anon: str) -> Any:
@@ -511,7 +544,7 @@ def _replace(value: Any, pattern: re.Pattern[str], anon: str) -> Any:
 
 
 def _sweep_identifiers(
-    names: list[tuple[str, bool]],
+    names: list[tuple[str, str]],
     anon: str,
     *,
     exclude_user_id: int | None = None,
@@ -521,11 +554,12 @@ def _sweep_identifiers(
     and JSON column of every model with *anon*. Returns the ids of posts
     whose text changed (their search index is rebuilt).
 
-    Display names of one word are swept only from name columns (the ones
-    ending in "_name", which hold snapshots of names), never from free text.
+    Name columns (username and those ending in "_name", which hold
+    snapshots of names) lose every form of the name; free text loses what
+    _identifiers says is safe to replace there.
     """
-    everywhere = _pattern([n for n in names if n[1]])
-    in_names = _pattern(names)
+    everywhere = _pattern(names, name_column=False)
+    in_names = _pattern(names, name_column=True)
     changed_posts: set[int] = set()
     user_model = get_user_model()
     for model in apps.get_models():
@@ -539,13 +573,12 @@ def _sweep_identifiers(
                 continue
             if (*label, field.name) in SKIPPED:
                 continue
-            pattern = in_names if field.name.endswith("_name") else everywhere
+            name_column = field.name.endswith("_name") or field.name == "username"
+            pattern = in_names if name_column else everywhere
             if pattern is None:
                 continue
             needles = [
-                text
-                for text, anywhere in names
-                if text and (anywhere or pattern is in_names)
+                text for text, how in names if text and (name_column or how != NAMES)
             ]
             rows = _rows_containing(model, field, needles)
             if model is user_model and exclude_user_id is not None:

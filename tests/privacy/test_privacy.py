@@ -384,3 +384,24 @@ def test_the_data_pages_cost_the_same_queries_whatever_the_history(url):
 # The user and the header's counts, then (data page) the latest archive and
 # the one that sets when the member may ask again.
 QUERIES = {"/settings/data/": 5, "/settings/delete-account/": 3}
+
+
+def test_a_username_that_is_an_ordinary_word_leaves_others_words_alone():
+    """Deleting "crema" rewrites "@crema" and the profile link, not every
+    "crema" someone wrote about their espresso."""
+    member = make_user("crema")
+    friend = make_user("lena")
+    topic = make_topic(make_category(), member, title="Shots", body="Thin shots.")
+    reply = forum_actions.reply_to_topic(
+        friend, topic, body="@crema grind finer: the crema will thicken."
+    )
+
+    actions.delete_account(member, keep_posts=True)
+
+    reply.refresh_from_db()
+    anon = f"former-member-{member.pk}"
+    assert reply.body_source == f"@{anon} grind finer: the crema will thicken."
+    assert f"/u/{anon}/" in reply.body_html
+    assert "/u/crema/" not in reply.body_html
+    page = Client().get(topic.get_absolute_url())
+    assert b"the crema will thicken" in page.content
