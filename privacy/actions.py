@@ -43,7 +43,7 @@ from accounts.models import GroupMembership, InvitedSignup, User, UserVisit
 from accounts.roles import PostRole, Role
 from conversations.models import Ignore, Message, MessageReport
 from drafts.models import Draft
-from forum.actions import delete_post
+from forum.actions import QUOTE_LINK, delete_post
 from forum.cache import bump_on_commit
 from forum.models import Bookmark, Post, PostRevision, ReadState, Topic
 from groups.models import GroupApplication, GroupRecommendation
@@ -247,8 +247,9 @@ def send_deletion_link(actor: User, *, confirm_url: str) -> None:
 
 
 def _posts_with_replies(user: User) -> set[int]:
-    """Ids of *user*'s posts someone else answered: a live reply to it, or
-    (for a topic's first post) anyone else's live post in the topic."""
+    """Ids of *user*'s posts someone else answered: a live reply to it, a
+    live post quoting it, or (for a topic's first post) anyone else's live
+    post in the topic."""
     replied = set(
         Post.objects.filter(reply_to__author=user, deleted_at__isnull=True)
         .exclude(author=user)
@@ -264,6 +265,20 @@ def _posts_with_replies(user: User) -> set[int]:
         .values_list("topic_id", flat=True)
     )
     replied |= {topic_ids[t] for t in answered_topics}
+    # Quoted by someone else: the quote carries the post's text into theirs.
+    mine = set(Post.objects.filter(author=user).values_list("pk", flat=True))
+    quoting = (
+        Post.objects.filter(
+            topic__posts__author=user,
+            deleted_at__isnull=True,
+            body_source__contains="](/p/",
+        )
+        .exclude(author=user)
+        .distinct()
+        .values_list("body_source", flat=True)
+    )
+    for body in quoting:
+        replied |= {int(pk) for pk in QUOTE_LINK.findall(body)} & mine
     return replied
 
 

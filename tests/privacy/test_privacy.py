@@ -405,3 +405,29 @@ def test_a_username_that_is_an_ordinary_word_leaves_others_words_alone():
     assert "/u/crema/" not in reply.body_html
     page = Client().get(topic.get_absolute_url())
     assert b"the crema will thicken" in page.content
+
+
+def test_deleting_posts_keeps_the_ones_others_replied_to_or_quoted():
+    member = make_user("olive_t")
+    friend = make_user("lena")
+    topic = make_topic(
+        make_category(), friend, title="Milk for flat whites", body="Oat or whole?"
+    )
+    replied = forum_actions.reply_to_topic(member, topic, body="Whole, always.")
+    quoted = forum_actions.reply_to_topic(member, topic, body="Oat foams worse.")
+    alone = forum_actions.reply_to_topic(member, topic, body="Also: cold jug.")
+    forum_actions.reply_to_topic(friend, topic, body="Why?", reply_to=replied)
+    forum_actions.reply_to_topic(
+        friend, topic, body=f"> Oat foams worse. [olive_t](/p/{quoted.pk}/)\n\nTrue."
+    )
+
+    actions.delete_account(member, keep_posts=False)
+
+    for post in (replied, quoted, alone):
+        post.refresh_from_db()
+    assert replied.deleted_at is None and replied.body_source == "Whole, always."
+    assert quoted.deleted_at is None
+    assert alone.deleted_at is not None and alone.body_source == ""
+    page = Client().get(topic.get_absolute_url())
+    assert b"Whole, always." in page.content and b"Also: cold jug." not in page.content
+    assert f"former member {member.pk}".encode() in page.content
