@@ -42,6 +42,7 @@ from tests.factories import (
     make_user,
 )
 from uploads.actions import upload_file
+from uploads.storage import upload_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -431,3 +432,22 @@ def test_deleting_posts_keeps_the_ones_others_replied_to_or_quoted():
     page = Client().get(topic.get_absolute_url())
     assert b"Whole, always." in page.content and b"Also: cold jug." not in page.content
     assert f"former member {member.pk}".encode() in page.content
+
+
+def test_the_hourly_task_builds_lost_archives_and_deletes_expired_files(settings):
+    member = make_user("ana")
+    lost = actions.request_data_export(member)  # its task never ran
+    assert actions.build_pending_exports() == 1
+    lost.refresh_from_db()
+    assert lost.status == DataExport.Status.READY
+    stored = upload_storage().exists(lost.storage_name)
+    assert stored is True
+
+    settings.PRIVACY_EXPORT_LINK_HOURS = 0
+    assert actions.expire_data_exports(now=timezone.now() + timedelta(seconds=1)) == 1
+
+    lost.refresh_from_db()
+    assert lost.status == DataExport.Status.EXPIRED
+    assert not upload_storage().exists(f"exports/{member.pk}/hearth-data-{lost.pk}.zip")
+    page = _client(member).get("/settings/data/")
+    assert b'data-status="expired"' in page.content
