@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from importlib import import_module
@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVector
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
 from django.db.models import Q, Value
@@ -150,13 +150,16 @@ def build_data_export(
     if not user.is_active:
         DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.FAILED)
         return None
-    buffer = io.BytesIO()
-    archive.write_archive(user, buffer, site=settings.SITE_NAME, now=now)
+    # On disk while it is written: a member's uploads may not fit in memory.
     storage = upload_storage()
     name = f"exports/{user.pk}/hearth-data-{export.pk}.zip"
-    if storage.exists(name):
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(buffer.getvalue()))
+    with tempfile.TemporaryFile() as buffer:
+        archive.write_archive(user, buffer, site=settings.SITE_NAME, now=now)
+        size = buffer.tell()
+        buffer.seek(0)
+        if storage.exists(name):
+            storage.delete(name)
+        stored = storage.save(name, File(buffer))
     with transaction.atomic():
         updated = DataExport.objects.filter(
             pk=export.pk, status=DataExport.Status.PENDING
@@ -164,7 +167,7 @@ def build_data_export(
             status=DataExport.Status.READY,
             finished_at=now,
             storage_name=stored,
-            bytes=len(buffer.getvalue()),
+            bytes=size,
         )
         if not updated:
             return None
