@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,8 +24,13 @@ from recognition import queries as recognition_queries
 @cache_anonymous_page
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
     """A person and what they did, as far as the viewer may read it."""
+    # A deleted account (privacy.actions.delete_account) keeps a page under
+    # its anonymous name, so the links on its remaining posts lead somewhere.
     profile = get_object_or_404(
-        User.objects.select_related("brand"), username=username, is_active=True
+        User.objects.select_related("brand").filter(
+            Q(is_active=True) | Q(erased__isnull=False)
+        ),
+        username=username,
     )
     done = recognition_queries.profile(request.user, profile)
     page = Paginator(done.posts, recognition_queries.POSTS_PER_PAGE).get_page(

@@ -40,6 +40,8 @@ urlpatterns = [
     path("", include("support.urls")),
     # Private conversations, reports of messages, ignoring (issue 23).
     path("", include("conversations.urls")),
+    # A member's own data: download, account deletion (issue 24).
+    path("", include("privacy.urls")),
 ]
 
 if settings.SERVE_MEDIA:

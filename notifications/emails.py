@@ -379,6 +379,8 @@ KIND_TEMPLATES: dict[str, str] = {
         NotificationKind.SUPPORT_STATUS,
         # conversations: the message stays on the site, only participants read it
         NotificationKind.PRIVATE_MESSAGE,
+        # privacy: what the archive holds, and how long the link works
+        NotificationKind.DATA_EXPORT,
     )
 }
 

@@ -192,6 +192,15 @@ class MessageSent(TypedDict):
     message_id: int
 
 
+# privacy
+class DataExportReady(TypedDict):
+    """A member's archive (privacy.models.DataExport) is ready; *user_ids*
+    is its owner alone."""
+
+    export_id: int
+    user_ids: list[int]
+
+
 PAYLOADS: dict[EventKind, type] = {
     EventKind.TOPIC_CREATED: NoPayload,
     EventKind.POST_CREATED: PostCreated,
@@ -222,6 +231,7 @@ PAYLOADS: dict[EventKind, type] = {
     # support
     EventKind.SUPPORT_STATUS_CHANGED: SupportStatusChanged,
     EventKind.MESSAGE_SENT: MessageSent,  # conversations
+    EventKind.DATA_EXPORT_READY: DataExportReady,  # privacy
 }
 
 

@@ -49,6 +49,7 @@ from notifications.models import (
 from notifications.preferences import preferences_for_many, wants_immediate_email
 from permissions import policy
 from permissions.policy import Perm
+from privacy.links import export_download_path
 
 BATCH = 1000
 
@@ -413,6 +414,11 @@ REGISTRY: dict[EventKind, Planned | RecordedOnly] = {
         "or ignore the author",
         _plan_message_sent,
     ),
+    # privacy
+    EventKind.DATA_EXPORT_READY: Planned(
+        "the member who asked for the archive",
+        _to_payload_users(NotificationKind.DATA_EXPORT),
+    ),
 }
 
 # conversations: kinds an ignored member's doing never reaches the one who
@@ -484,6 +490,7 @@ SPECIFICITY: list[NotificationKind] = [
     NotificationKind.INSIGHTS_WEEKLY,  # insights
     NotificationKind.GROUP_APPLICATION,  # groups
     NotificationKind.GROUP_MEMBERSHIP,
+    NotificationKind.DATA_EXPORT,  # privacy
 ]
 _RANK = {kind: rank for rank, kind in enumerate(SPECIFICITY)}
 
@@ -617,6 +624,8 @@ _TEXTS: dict[str, str] = {
     NotificationKind.SUPPORT_STATUS: _("Your escalated topic “%(title)s”: %(detail)s"),
     # conversations: the subject is the participants' own, shown only to them
     NotificationKind.PRIVATE_MESSAGE: _("%(actor)s sent you a private message"),
+    # privacy: the link is the notification's URL, signed and expiring
+    NotificationKind.DATA_EXPORT: _("Your data is ready to download"),
 }
 
 # Kinds that never name the event's actor: flaggers stay out of notifications
@@ -713,6 +722,9 @@ def _url(kind: str, event: Event) -> str:
             )
             + f"#message-{event.payload.get('message_id')}"
         )
+    if kind == NotificationKind.DATA_EXPORT:  # privacy
+        user_ids = event.payload.get("user_ids") or [0]
+        return export_download_path(int(event.payload["export_id"]), int(user_ids[0]))
     if event.post is not None and event.topic is not None:
         return event.topic.get_post_url(event.post.number)
     if event.topic is not None:

@@ -47,6 +47,8 @@ class EventKind(models.TextChoices):
     )
     # conversations: a private message to the other participants
     MESSAGE_SENT = "message.sent", _("Private message sent")
+    # privacy: a member's "download my data" archive was built
+    DATA_EXPORT_READY = "privacy.export_ready", _("Data archive ready")
 
 
 class Event(models.Model):
@@ -201,6 +203,8 @@ class NotificationKind(models.TextChoices):
     )
     # conversations
     PRIVATE_MESSAGE = "private_message", _("Private messages to you")
+    # privacy
+    DATA_EXPORT = "data_export", _("Your data archive is ready to download")
 
 
 class Notification(models.Model):

@@ -46,6 +46,8 @@ DEFAULT_KIND_PREFERENCES: dict[str, str] = {
     NotificationKind.SUPPORT_STATUS: KindPreference.IMMEDIATELY,
     # conversations
     NotificationKind.PRIVATE_MESSAGE: KindPreference.IMMEDIATELY,
+    # privacy: the member asked for it
+    NotificationKind.DATA_EXPORT: KindPreference.IMMEDIATELY,
 }
 
 

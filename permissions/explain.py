@@ -32,6 +32,7 @@ from moderation.models import Appeal, AuditEntry, ModerationAction, ModeratorAss
 from permissions import policy
 from permissions.policy import Actor, Perm
 from polls.models import Poll
+from privacy.models import DataExport
 from recognition.models import Confirmation
 from uploads.models import Upload
 
@@ -425,6 +426,13 @@ def _own_upload(world: World, actor: Actor) -> Upload:
     return upload
 
 
+def _own_data_export(world: World, actor: Actor) -> DataExport:
+    export = DataExport(status=DataExport.Status.READY)
+    if isinstance(actor, User):
+        export.user = actor
+    return export
+
+
 def _themself(world: World, actor: Actor) -> Actor:
     return actor
 
@@ -532,6 +540,33 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 gettext_lazy("Edit your own profile"),
                 Perm.EDIT_PROFILE,
                 _themself,
+            ),
+            # privacy (issue 24)
+            RowSpec(
+                "request_data_export",
+                gettext_lazy("Download an archive of your own data"),
+                Perm.REQUEST_DATA_EXPORT,
+                _nothing,
+                gettext_lazy("Once a day; the emailed link expires."),
+            ),
+            RowSpec(
+                "download_data_export",
+                gettext_lazy("Open the archive of your data"),
+                Perm.DOWNLOAD_DATA_EXPORT,
+                _own_data_export,
+                gettext_lazy(
+                    "Only its owner, signed in: nobody else, admins included."
+                ),
+            ),
+            RowSpec(
+                "delete_account",
+                gettext_lazy("Delete your own account and erase your personal data"),
+                Perm.DELETE_ACCOUNT,
+                _themself,
+                gettext_lazy(
+                    "After confirming your password. Posts stay under an anonymous "
+                    "name, or are deleted where nobody replied to them."
+                ),
             ),
             RowSpec(
                 "keep_own_state",

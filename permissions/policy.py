@@ -32,6 +32,7 @@ from forum.models import BrandRequest, Category, CategoryKind, Escalation, Post,
 from ideas.models import DecisionOwner
 from moderation.models import Appeal, ModerationAction
 from polls.models import Poll
+from privacy.models import DataExport
 from support.models import TicketStatus
 from uploads.models import Upload
 
@@ -156,6 +157,12 @@ class Perm(StrEnum):
     # uploads (issue 22): attaching files to posts, and fetching them
     UPLOAD_FILE = "upload_file"
     VIEW_UPLOAD = "view_upload"
+    # privacy (issue 24): a member's own data. Asking for an archive and
+    # deleting one's account: the member themself (asked of themself);
+    # downloading an archive: its owner only, everyone else a 404.
+    REQUEST_DATA_EXPORT = "request_data_export"
+    DOWNLOAD_DATA_EXPORT = "download_data_export"
+    DELETE_ACCOUNT = "delete_account"
 
 
 @dataclass(frozen=True)
@@ -952,6 +959,36 @@ def _keep_own_state(actor: Actor, obj: None) -> Decision:
     return ALLOW
 
 
+# --- Privacy: a member's own data (issue 24) ----------------------------------------------
+
+
+def _request_data_export(actor: Actor, obj: None) -> Decision:
+    """Any signed-in, active account, suspended ones too: their data is
+    theirs whatever they did."""
+    if not actor.is_authenticated or not actor.is_active:
+        return deny(_("Sign in first."))
+    return ALLOW
+
+
+def _download_data_export(actor: Actor, export: DataExport) -> Decision:
+    """The archive's owner only; to anyone else (admins too) it does not exist."""
+    if not actor.is_authenticated or not actor.is_active:
+        return NOT_FOUND
+    if export.user_id != actor.pk:
+        return NOT_FOUND
+    return ALLOW
+
+
+def _delete_account(actor: Actor, member: User) -> Decision:
+    """A member deletes their own account, never someone else's (an
+    administrator suspends; erasure is the member's choice)."""
+    if not actor.is_authenticated or not actor.is_active:
+        return deny(_("Sign in first."))
+    if actor.pk != member.pk:
+        return deny(_("Only the member can delete their account."))
+    return ALLOW
+
+
 def _review_flags(actor: Actor, post: Post) -> Decision:
     """Agree, disagree or defer on the flags of *post*: a moderator of its
     category or an admin, never a brand representative (docs/architecture.md: flags from
@@ -1602,6 +1639,10 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.CREATE_INVITATION: _create_invitation,
     Perm.UPLOAD_FILE: _upload_file,
     Perm.VIEW_UPLOAD: _view_upload,
+    # privacy
+    Perm.REQUEST_DATA_EXPORT: _request_data_export,
+    Perm.DOWNLOAD_DATA_EXPORT: _download_data_export,
+    Perm.DELETE_ACCOUNT: _delete_account,
 }
 
 

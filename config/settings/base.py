@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "uploads",
     # Drafts kept on the server (issue 22).
     "drafts",
+    # A member's own data: download, account deletion (issue 24).
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +206,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    # privacy: archives the broker missed, and expired archives' files
+    "privacy-pending-exports": {
+        "task": "privacy.build_pending_exports",
+        "schedule": crontab(minute=53),
+    },
     "uploads-remove-orphans": {
         "task": "uploads.remove_orphan_uploads",
         "schedule": crontab(minute=41),
@@ -589,6 +596,14 @@ UPLOADS_MAX_PIXELS = env_int("UPLOADS_MAX_PIXELS", 40_000_000)
 UPLOADS_THUMBNAIL_SIZE = env_int("UPLOADS_THUMBNAIL_SIZE", 1280)
 # Uploads no post refers to are deleted after this many hours (beat task).
 UPLOADS_ORPHAN_HOURS = env_int("UPLOADS_ORPHAN_HOURS", 48)
+
+# --- Your data (privacy app, issue 24) ---------------------------------------------------
+# A member may ask for an archive of their data once in this many hours.
+PRIVACY_EXPORT_INTERVAL_HOURS = env_int("PRIVACY_EXPORT_INTERVAL_HOURS", 24)
+# The emailed download link works this long; then the archive's file is deleted.
+PRIVACY_EXPORT_LINK_HOURS = env_int("PRIVACY_EXPORT_LINK_HOURS", 168)
+# The account-deletion link emailed to accounts without a password works this long.
+PRIVACY_DELETE_LINK_MINUTES = env_int("PRIVACY_DELETE_LINK_MINUTES", 60)
 
 # --- Elsewhere in the community (elsewhere app, issue 19) --------------------------------
 # Feeds of opted-in communities, fetched with the images app's safe fetcher.

@@ -53,6 +53,7 @@ from notifications.models import (
     WatchLevel,
 )
 from notifications.tasks import dispatch_event
+from privacy.actions import build_data_export, request_data_export
 from recognition.actions import confirm_answer
 from support.actions import receive_status_update
 from support.models import SupportDesk
@@ -431,6 +432,14 @@ def message_sent(w: World) -> Expected:
     return {w.author: NotificationKind.PRIVATE_MESSAGE}
 
 
+# privacy: a member's archive is built by the task; only they hear of it
+def data_export_ready(w: World) -> Expected:
+    export = request_data_export(w.replier)
+    _start(w)
+    build_data_export(export.pk)
+    return {w.replier: NotificationKind.DATA_EXPORT}
+
+
 SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.TOPIC_CREATED: topic_created,
     EventKind.POST_CREATED: post_created,
@@ -458,6 +467,7 @@ SCENARIOS: dict[EventKind, Callable[..., Expected]] = {
     EventKind.ANSWER_CONFIRMED: answer_confirmed,  # recognition
     EventKind.SUPPORT_STATUS_CHANGED: support_status_changed,  # support
     EventKind.MESSAGE_SENT: message_sent,  # conversations
+    EventKind.DATA_EXPORT_READY: data_export_ready,  # privacy
 }
 _NEEDS_SETTINGS = {
     post_pending_review,
@@ -535,6 +545,7 @@ KIND_PHRASES = {
     NotificationKind.ANSWER_CONFIRMED: "the credit for them stay yours",
     NotificationKind.SUPPORT_STATUS: "shows publicly in your topic",  # support
     NotificationKind.PRIVATE_MESSAGE: "Only its participants can read it",
+    NotificationKind.DATA_EXPORT: "only while you are signed in",  # privacy
 }
 
 

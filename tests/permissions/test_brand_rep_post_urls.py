@@ -119,6 +119,14 @@ PEER_ENDPOINTS = {
     # uploads: a file of their own for their own post (nothing is shown
     # until a post of theirs shows it)
     "upload",
+    # privacy (issue 24): the representative's own data only. Asking for an
+    # archive of it; deleting their own account (the walker's payload has no
+    # password, so the form comes back); emailing themself the confirmation
+    # link; a bogus confirmation link sends them back to the form.
+    "export_request",
+    "delete_account",
+    "delete_account_email",
+    "delete_account_confirm",
 }
 # allauth's deprecated social-account URLs (unnamed): each only redirects,
 # permanently, to its named /accounts/3rdparty/ successor above.

@@ -14,6 +14,7 @@ from ideas.models import DecisionOwner
 from moderation.models import ModerationAction, ModeratorAssignment
 from permissions import policy
 from permissions.policy import Perm
+from privacy.models import DataExport
 from tests.factories import (
     make_admin,
     make_brand,
@@ -115,6 +116,10 @@ def world():
         "question": make_topic(questions, third, title="A question here", replies=1),
         "idea": make_topic(ideas, third, title="An idea for the brand"),
         "target": world_target,
+        # privacy: an archive of a member nobody in the table is
+        "data_export": DataExport.objects.create(
+            user=third, requested_at=timezone.now(), status=DataExport.Status.READY
+        ),
     }
 
 
@@ -207,6 +212,11 @@ TABLE = {
     Perm.CREATE_INVITATION: ("none", SIGNED_IN - REPS - {"new_member"}),
     # uploads (issue 22); who sees an upload: tests/uploads/test_uploads.py
     Perm.UPLOAD_FILE: ("none", SIGNED_IN),
+    # privacy (issue 24): someone else's archive or account: nobody, admins
+    # included (own: test_everyone_signed_in_has_their_own_data_only)
+    Perm.REQUEST_DATA_EXPORT: ("none", SIGNED_IN),
+    Perm.DOWNLOAD_DATA_EXPORT: ("data_export", set()),
+    Perm.DELETE_ACCOUNT: ("target", set()),
 }
 
 
@@ -237,6 +247,29 @@ def test_everyone_signed_in_edits_their_own_profile_only(world):
     allowed = _allowed(world, Perm.EDIT_PROFILE, lambda kind, actor: actor)
 
     assert allowed == SIGNED_IN
+
+
+def test_everyone_signed_in_has_their_own_data_only(world):
+    """privacy: each actor downloads their own archive and deletes their own
+    account; someone else's archive is concealed (404), admins' included."""
+    exports = {
+        kind: DataExport.objects.create(user=actor, requested_at=timezone.now())
+        for kind, actor in world["actors"].items()
+        if kind != "anonymous"
+    }
+
+    downloads = _allowed(
+        world,
+        Perm.DOWNLOAD_DATA_EXPORT,
+        lambda kind, actor: exports.get(kind, world["data_export"]),
+    )
+    deletes = _allowed(world, Perm.DELETE_ACCOUNT, lambda kind, actor: actor)
+
+    assert downloads == SIGNED_IN
+    assert deletes == SIGNED_IN
+    admin = world["actors"]["admin"]
+    decision = policy.check(admin, Perm.DOWNLOAD_DATA_EXPORT, world["data_export"])
+    assert decision.conceal is True
 
 
 def test_accept_answer_is_for_the_asker_and_moderators(world):

@@ -39,6 +39,7 @@ from moderation.models import ModeratorAssignment
 from notifications.models import Delivery, Event, Notification
 from notifications.tasks import dispatch_event
 from polls import actions as poll_actions
+from privacy.management import demo as privacy_demo
 from recognition.management import demo as peers_demo
 from support.management import demo as support_demo
 from uploads.management import demo as uploads_demo
@@ -180,6 +181,7 @@ class Command(BaseCommand):
         self._step(support_demo.seed(now))  # support: desk, status history
         self._step(conversations_demo.seed(now))  # private conversations
         self._step(uploads_demo.seed(now))  # uploads: a reply with a photo
+        self._step(privacy_demo.seed(now))  # your data: a ready archive
 
     def _step(self, message: str) -> None:
         """One line of progress, so seeding never sits silent."""
