@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "uploads",
     # Drafts kept on the server (issue 22).
     "drafts",
+    # Full export of the public community, run from the admin (issue 24).
+    "exports",
 ]
 
 MIDDLEWARE = [
