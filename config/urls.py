@@ -40,6 +40,8 @@ urlpatterns = [
     path("", include("support.urls")),
     # Private conversations, reports of messages, ignoring (issue 23).
     path("", include("conversations.urls")),
+    # Export jobs started from the admin: their archives (issue 24).
+    path("exports/", include("exports.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -152,7 +152,7 @@ class Exporter:
     def estimate_total(self) -> int:
         """Rows the export will write (for the progress of export jobs)."""
         posts = self.public_posts()
-        return (
+        return int(
             len(self.categories or self.public_categories())
             + Brand.objects.count()
             + User.objects.count()
@@ -323,7 +323,10 @@ class Exporter:
         posts = self.public_posts().order_by("pk")
         last_pk = 0
         number = 0
-        with self._open("posts.jsonl") as posts_fh, self._open("revisions.jsonl") as rev_fh:
+        with (
+            self._open("posts.jsonl") as posts_fh,
+            self._open("revisions.jsonl") as rev_fh,
+        ):
             while True:
                 chunk = list(posts.filter(pk__gt=last_pk).values_list(*fields)[:CHUNK])
                 if not chunk:
@@ -331,15 +334,15 @@ class Exporter:
                 last_pk = chunk[-1][0]
                 ids = [row[0] for row in chunk]
                 likes: dict[int, list[int]] = defaultdict(list)
-                for post_id, user_id in Like.objects.filter(post_id__in=ids).values_list(
-                    "post_id", "user_id"
-                ):
+                for post_id, user_id in Like.objects.filter(
+                    post_id__in=ids
+                ).values_list("post_id", "user_id"):
                     likes[post_id].append(self.users[user_id])
                 where: dict[int, tuple[int, int]] = {}
                 for row in chunk:
-                    (pk, topic_id, position, author_id, author_name, role, brand_id) = row[
-                        :7
-                    ]
+                    (pk, topic_id, position, author_id, author_name, role, brand_id) = (
+                        row[:7]
+                    )
                     created, edited, body, hidden, hide_reason, official = row[7:]
                     number += 1
                     where[pk] = (self.topics[topic_id], position)
@@ -376,9 +379,15 @@ class Exporter:
                         "created_at",
                     )
                 )
-                for post_id, rev, title, body, author_id, author_name, created in (
-                    revisions
-                ):
+                for (
+                    post_id,
+                    rev,
+                    title,
+                    body,
+                    author_id,
+                    author_name,
+                    created,
+                ) in revisions:
                     topic, position = where[post_id]
                     self._write(
                         rev_fh,

@@ -483,9 +483,7 @@ class Importer:
                     try:
                         validate_email(email)
                     except ValidationError:
-                        raise BadRecord(
-                            f"invalid email address {email!r}"
-                        ) from None
+                        raise BadRecord(f"invalid email address {email!r}") from None
                 display_name = " ".join(_text(record, "display_name").split())
                 if len(display_name) > 60:
                     self._warn(name, line, "display_name cut to 60 characters")
@@ -776,13 +774,27 @@ class Importer:
             raise BadRecord(f"unknown {name} {source}")
         return topic_id
 
-    def _optional(self, mapping: dict[int, int], record: dict[str, Any], name: str) -> int | None:
+    def _optional(
+        self, mapping: dict[int, int], record: dict[str, Any], name: str
+    ) -> int | None:
         source = record.get(name)
         if source is None:
             return None
-        if isinstance(source, bool) or not isinstance(source, int) or source not in mapping:
+        if (
+            isinstance(source, bool)
+            or not isinstance(source, int)
+            or source not in mapping
+        ):
             raise BadRecord(f"unknown {name} {source!r}")
         return mapping[source]
+
+    def _required(
+        self, mapping: dict[int, int], record: dict[str, Any], name: str
+    ) -> int:
+        found = self._optional(mapping, record, name)
+        if found is None:
+            raise BadRecord(f"missing field {name!r}")
+        return found
 
     def _when(self, record: dict[str, Any], name: str) -> datetime | None:
         return _datetime(record, name) if record.get(name) is not None else None
@@ -792,10 +804,12 @@ class Importer:
             topic_id = self._topic(record)
             position, number = record.get("position"), record.get("number")
             if not all(isinstance(v, int) and v > 0 for v in (position, number)):
-                raise BadRecord("fields 'position' and 'number' must be positive integers")
+                raise BadRecord(
+                    "fields 'position' and 'number' must be positive integers"
+                )
             author_id, author_name = self._author(record)
             revision = PostRevision(
-                number=number,
+                number=int(number),  # type: ignore[arg-type]
                 title=_text(record, "title")[:150],
                 body_source=_text(record, "body_md"),
                 author_id=author_id,
@@ -811,7 +825,7 @@ class Importer:
         def build(record: dict[str, Any]) -> Model:
             return IdeaVote(
                 topic_id=self._topic(record),
-                user_id=self._optional(self.users, record, "user_id"),
+                user_id=self._required(self.users, record, "user_id"),
                 is_staff_vote=_bool(record, "is_staff_vote"),
                 created_at=_datetime(record, "created_at"),
             )

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from accounts.models import User
 from bench.dataset import generate
-from forum.importer import TABLE, Importer
+from forum.importer import Importer
 from forum.models import Post, Topic
 from ideas.models import IdeaDecision, IdeaVote
 from moderation.models import ModerationAction
+from tests.exports.helpers import empty_the_database
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +29,6 @@ def _export(directory: Path) -> dict[str, bytes]:
     call_command("export_forum", str(directory), stdout=out)
     assert "Exported" in out.getvalue()
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
-
-
-def _empty_the_database() -> None:
-    if connection.vendor == "postgresql":
-        # TRUNCATE refuses to run while deferred foreign-key checks are
-        # pending in the test's transaction: run them now.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    call_command("flush", interactive=False, verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-    assert not User.objects.exists()
-    assert not Post.objects.exists()
 
 
 def _import(directory: Path) -> None:
@@ -71,7 +58,7 @@ def test_demo_round_trip_is_byte_identical(client, tmp_path):
     ).count()
     first = _export(tmp_path / "first")
 
-    _empty_the_database()
+    empty_the_database()
     _import(tmp_path / "first")
     second = _export(tmp_path / "second")
 
@@ -105,7 +92,7 @@ def test_generated_dataset_round_trip_is_byte_identical(tmp_path):
     _import(tmp_path / "generated")
     first = _export(tmp_path / "first")
 
-    _empty_the_database()
+    empty_the_database()
     _import(tmp_path / "first")
     second = _export(tmp_path / "second")
 
@@ -115,7 +102,9 @@ def test_generated_dataset_round_trip_is_byte_identical(tmp_path):
     records = {f["name"]: f["records"] for f in manifest["files"]}
     assert records["posts.jsonl"] == meta["counts"]["posts"]
     assert records["users.jsonl"] == meta["counts"]["users"]
-    likes = sum(len(json.loads(line)["likes"]) for line in first["posts.jsonl"].splitlines())
+    likes = sum(
+        len(json.loads(line)["likes"]) for line in first["posts.jsonl"].splitlines()
+    )
     assert likes == meta["counts"]["likes"]
 
 

@@ -35,4 +35,6 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         for kind, n in result.counts.items():
             self.stdout.write(f"  {kind:<16} {n:>10,}")
-        self.stdout.write(f"Exported {result.rows:,} rows to {directory} in {seconds:.1f} s")
+        self.stdout.write(
+            f"Exported {result.rows:,} rows to {directory} in {seconds:.1f} s"
+        )
