@@ -32,8 +32,8 @@ def export_line(export: dict[str, Any] | None) -> str:
         return "- export: not measured"
     return (
         f"- export (`export_forum`, the whole public forum): {export['seconds']:.1f} s, "
-        f"{export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB, peak memory of "
-        f"the process (max RSS of the children so far) {export['peak_rss_kib'] / 1024:.0f} MiB"
+        f"{export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB written, peak memory "
+        f"(max RSS) {export['peak_rss_kib'] / 1024:.0f} MiB"
     )
 
 

@@ -309,17 +309,23 @@ def health(env: dict[str, str]) -> str:
 def export_timing(env: dict[str, str], scale: str) -> dict[str, Any]:
     """Time ``export_forum`` of the whole imported forum (docs/export-format.md)
     and its peak memory (the child's maximum resident set size)."""
-    import resource
 
     out_dir = VAR / f"export-{scale}"
     shutil.rmtree(out_dir, ignore_errors=True)
     log(f"timing export_forum of the whole forum into {out_dir}")
     started = time.perf_counter()
-    out = run([PY, "manage.py", "export_forum", str(out_dir)], env=env)
+    # Through a small parent of its own, whose only child is the export: its
+    # RUSAGE_CHILDREN maximum resident set size (KiB on Linux) is the export's.
+    measure = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True); "
+        "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = run(
+        [PY, "-c", measure, PY, "manage.py", "export_forum", str(out_dir)], env=env
+    )
     seconds = time.perf_counter() - started
-    # ru_maxrss of the largest child so far (KiB on Linux): the export's
-    # own, as no other child of this process is as large at this point.
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = int(re.search(r"peak_rss_kib (\d+)", out).group(1))  # type: ignore[union-attr]
     rows = int(re.search(r"Exported ([\d,]+) rows", out).group(1).replace(",", ""))  # type: ignore[union-attr]
     size = sum(p.stat().st_size for p in out_dir.iterdir())
     shutil.rmtree(out_dir, ignore_errors=True)
