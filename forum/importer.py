@@ -2,7 +2,10 @@
 
 The format is documented in docs/import-format.md (``bench/dataset.py``
 generates it): a directory with ``categories.jsonl``, ``users.jsonl``, ``topics.jsonl`` and
-``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). It is the
+``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). Format 2
+(docs/export-format.md, what ``export_forum`` writes) adds a ``manifest.json``,
+more fields and six optional files (brands, revisions, idea votes and
+decisions, polls, the moderation log), imported the same way. It is the
 benchmark's fixture and Hearth's migration path for a community arriving from
 another forum engine.
 
