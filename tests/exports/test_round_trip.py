@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from bench.dataset import generate
+from exports.models import ExportJob, ExportStatus
 from forum.importer import Importer
 from forum.models import Post, Topic
 from ideas.models import IdeaDecision, IdeaVote
@@ -48,6 +50,14 @@ def test_demo_round_trip_is_byte_identical(client, tmp_path):
         category__restricted_to__isnull=True, posts__author_role="brand_rep"
     ).first()
     title, n_posts = answered.title, answered.posts.count()
+    # The demo's admin finds a finished export to download in the admin.
+    client.force_login(User.objects.get(username="admin"))
+    listing = client.get(reverse("admin:exports_exportjob_changelist"))
+    assert listing.status_code == 200
+    job = ExportJob.objects.get(status=ExportStatus.DONE)
+    assert job.get_download_url() in listing.content.decode()
+    assert client.get(job.get_download_url()).status_code == 200
+    client.logout()
     public_posts = Post.objects.filter(
         topic__category__restricted_to__isnull=True,
         topic__is_hidden=False,
