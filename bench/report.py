@@ -27,6 +27,16 @@ PAGES = [
 ]
 
 
+def export_line(export: dict[str, Any] | None) -> str:
+    if not export:
+        return "- export: not measured"
+    return (
+        f"- export (`export_forum`, the whole public forum): {export['seconds']:.1f} s, "
+        f"{export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB written, peak memory "
+        f"(max RSS) {export['peak_rss_kib'] / 1024:.0f} MiB"
+    )
+
+
 def _ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
@@ -245,6 +255,7 @@ def render(var: Path) -> str:
         f"- import: {run['import_seconds']:.0f} s"
         if run.get("import_seconds")
         else "- import: skipped (database already imported)",
+        export_line(run.get("export")),
         f"- signed-in pages as `{run['member']}` (read state on); "
         "“cache off” rows: a second Hearth server with `ANON_CACHE_SECONDS=0`",
         "",

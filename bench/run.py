@@ -311,6 +311,32 @@ def health(env: dict[str, str]) -> str:
     return out.strip()
 
 
+def export_timing(env: dict[str, str], scale: str) -> dict[str, Any]:
+    """Time ``export_forum`` of the whole imported forum (docs/export-format.md)
+    and its peak memory (the child's maximum resident set size)."""
+
+    out_dir = VAR / f"export-{scale}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    log(f"timing export_forum of the whole forum into {out_dir}")
+    started = time.perf_counter()
+    # Through a small parent of its own, whose only child is the export: its
+    # RUSAGE_CHILDREN maximum resident set size (KiB on Linux) is the export's.
+    measure = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True); "
+        "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = run(
+        [PY, "-c", measure, PY, "manage.py", "export_forum", str(out_dir)], env=env
+    )
+    seconds = time.perf_counter() - started
+    peak_kib = int(re.search(r"peak_rss_kib (\d+)", out).group(1))  # type: ignore[union-attr]
+    rows = int(re.search(r"Exported ([\d,]+) rows", out).group(1).replace(",", ""))  # type: ignore[union-attr]
+    size = sum(p.stat().st_size for p in out_dir.iterdir())
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return {"seconds": seconds, "rows": rows, "bytes": size, "peak_rss_kib": peak_kib}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default=os.environ.get("SCALE", "1"))
@@ -333,6 +359,14 @@ def main() -> None:
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
     parser.add_argument(
+        "--database", help="PostgreSQL database (default: hearth_bench_<scale>)"
+    )
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="import the dataset if needed, time export_forum, print it and stop",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="load only the pages whose name matches this regex (implies --no-doc)",
@@ -341,13 +375,18 @@ def main() -> None:
     args.connections = connection_counts(str(args.connections))
     args.scale = str(float(args.scale)).removesuffix(".0")
     VAR.mkdir(parents=True, exist_ok=True)
-    db = "hearth_bench_" + args.scale.replace(".", "_")
+    db = args.database or "hearth_bench_" + args.scale.replace(".", "_")
 
     ensure_wrk()
     data = ensure_dataset(args.scale)
     meta = json.loads((data / "meta.json").read_text())
     env = django_env(args, db)
     import_seconds = ensure_database(args, data, env, db)
+    if args.export_only:
+        from bench.report import export_line
+
+        print(export_line(export_timing(env, args.scale)))
+        return
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
     subprocess.run(
         ["redis-cli", "-h", "127.0.0.1", "-n", str(args.redis_db), "FLUSHDB"],
@@ -416,6 +455,7 @@ def main() -> None:
                     f"  p50 {result['p50_us'] / 1000:.1f} ms"
                 )
         return
+    export_out = export_timing(env, args.scale)
     fanout_out = fanout(env, [int(n) for n in args.watchers.split(",")])
     health_out = health(env)
     log("timing the markup tests' pathological inputs (CPU per render)")
@@ -429,6 +469,7 @@ def main() -> None:
             for k in ("duration", "threads", "connections", "workers")
         },
         "import_seconds": import_seconds,
+        "export": export_out,
         "machine": machine(),
         "versions": versions(env),
         "queries": query_counts,

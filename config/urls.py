@@ -42,6 +42,8 @@ urlpatterns = [
     path("", include("conversations.urls")),
     # A member's own data: download, account deletion (issue 24).
     path("", include("privacy.urls")),
+    # Export jobs started from the admin: their archives (issue 24).
+    path("exports/", include("exports.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -2,7 +2,10 @@
 
 The format is documented in docs/import-format.md (``bench/dataset.py``
 generates it): a directory with ``categories.jsonl``, ``users.jsonl``, ``topics.jsonl`` and
-``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). It is the
+``posts.jsonl``, one JSON object per line (see ``FIELDS`` below). Format 2
+(docs/export-format.md, what ``export_forum`` writes) adds a ``manifest.json``,
+more fields and six optional files (brands, revisions, idea votes and
+decisions, polls, the moderation log), imported the same way. It is the
 benchmark's fixture and Hearth's migration path for a community arriving from
 another forum engine.
 
@@ -68,43 +71,65 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.validators import validate_email
 from django.db import connection, connections, transaction
-from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models import Count, F, Max, Model, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import Brand, User
 from accounts.roles import PostRole, Role
 from accounts.trust import recompute_trust_levels
 from forum.markup import MarkupError, html_to_text, render_post_body
-from forum.models import Category, Like, Post, PostRevision, ReadState, Topic
+from forum.models import (
+    Category,
+    CategoryKind,
+    IdeaStatus,
+    Like,
+    Post,
+    PostRevision,
+    ReadState,
+    Tag,
+    Topic,
+)
+from ideas.models import Idea, IdeaDecision, IdeaVote
+from moderation.models import ActionKind, ModerationAction
 from notifications.models import TopicWatch, WatchLevel
+from polls.models import Poll, PollOption
 
 TABLE = "forum_import_key"
 POSTS_CURSOR = "cursor"
 USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_BODY_CHARS = 100_000
+# Format 1 is the four files of docs/import-format.md; format 2 adds a
+# manifest and the files of docs/export-format.md (what export_forum writes).
+FORMAT = "hearth-forum-export"
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
 
 FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "category": {"id": (int,), "title": (str,)},
-    "user": {"id": (int,), "username": (str,), "email": (str,)},
+    "brand": {"id": (int,), "name": (str,)},
+    "user": {"id": (int,), "username": (str,)},
     "topic": {
         "id": (int,),
         "category_id": (int,),
-        "user_id": (int,),
         "title": (str,),
         "created_at": (str,),
     },
     "post": {
         "id": (int,),
         "topic_id": (int,),
-        "user_id": (int,),
         "position": (int,),
         "created_at": (str,),
         "body_md": (str,),
     },
 }
+
+
+class ImportFormatError(Exception):
+    """The directory is not something this version can import."""
 
 
 class BadRecord(Exception):
@@ -254,6 +279,10 @@ class Importer:
         self.user_names: dict[int, str] = {}
         self.categories: dict[int, int] = {}
         self.topics: dict[int, int] = {}
+        self.brands: dict[int, int] = {}
+        self.tags: dict[str, int] = {}
+        self.accepted: dict[int, int] = {}
+        self.has_revisions = False
 
     # --- bookkeeping table ---
 
@@ -282,6 +311,34 @@ class Importer:
             )
         self._save_keys(POSTS_CURSOR, [(0, line)])
 
+    def _author(self, record: dict[str, Any]) -> tuple[int | None, str]:
+        """The author's Hearth id and the name shown: an export (format 2)
+        may carry a post without an account (``user_id`` null) and the
+        name snapshot taken when it was written."""
+        source = record.get("user_id")
+        snapshot = _text(record, "author_name").strip()[:150]
+        if source is None:
+            if not snapshot:
+                raise BadRecord("missing field 'user_id'")
+            return None, snapshot
+        if isinstance(source, bool) or not isinstance(source, int):
+            raise BadRecord("field 'user_id' must be int")
+        author_id = self.users.get(source)
+        if author_id is None:
+            raise BadRecord(f"unknown user_id {source}")
+        return author_id, snapshot or self.user_names[author_id]
+
+    def _tag(self, name: str) -> int:
+        if name not in self.tags:
+            tag = Tag.objects.filter(name=name).first()
+            if tag is None:
+                slug = slugify(name)[:30] or "tag"
+                if Tag.objects.filter(slug=slug).exists():
+                    slug = f"{slug[:24]}-{Tag.objects.count()}"
+                tag = Tag.objects.create(name=name, slug=slug)
+            self.tags[name] = tag.pk
+        return self.tags[name]
+
     def _problem(self, file: str, line: int, reason: str) -> None:
         self.report.problems.append(Problem(file, line, reason))
 
@@ -302,17 +359,45 @@ class Importer:
 
     # --- phases ---
 
+    def read_manifest(self) -> dict[str, Any]:
+        """manifest.json of a Hearth export (format 2); {} for format 1."""
+        path = self.directory / MANIFEST
+        if not path.is_file():
+            return {}
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImportFormatError(f"{path}: not JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise ImportFormatError(f"{path}: not a {FORMAT} manifest")
+        version = manifest.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ImportFormatError(
+                f"{path}: format version {version!r}; this Hearth reads up to "
+                f"{FORMAT_VERSION}"
+            )
+        return manifest
+
     def run(self) -> Report:
         started = time.perf_counter()
+        self.read_manifest()
         for name in ("categories.jsonl", "users.jsonl", "topics.jsonl", "posts.jsonl"):
             if not (self.directory / name).is_file():
                 raise FileNotFoundError(f"{self.directory / name} is missing")
-        for phase in (
+        self.has_revisions = (self.directory / "revisions.jsonl").is_file()
+        phases = [
             self.import_categories,
+            self.import_brands,
             self.import_users,
             self.import_topics,
             self.import_posts,
-        ):
+            self.import_revisions,
+            self.import_idea_votes,
+            self.import_idea_decisions,
+            self.import_polls,
+            self.import_moderation_log,
+        ]
+        for phase in phases:
             t0 = time.perf_counter()
             phase()
             self.report.phases[phase.__name__.removeprefix("import_")] = (
@@ -344,6 +429,17 @@ class Importer:
                 if isinstance(position, bool) or not isinstance(position, int):
                     raise BadRecord("field 'position' must be an integer")
                 description = _text(record, "description")
+                parent_id = None
+                if record.get("parent_id") is not None:
+                    parent_id = self.categories.get(record["parent_id"])
+                    if parent_id is None:
+                        raise BadRecord(f"unknown parent_id {record['parent_id']}")
+                colour = _text(record, "colour") or "#3b6ea5"
+                if not COLOUR_RE.match(colour):
+                    raise BadRecord(f"invalid colour {colour!r}")
+                kind = _text(record, "kind") or CategoryKind.DISCUSSION
+                if kind not in CategoryKind.values:
+                    raise BadRecord(f"unknown kind {kind!r}")
             except BadRecord as exc:
                 self._problem(name, line, str(exc))
                 continue
@@ -355,6 +451,9 @@ class Importer:
                         slug=slug,
                         description=description,
                         position=max(0, position),
+                        parent_id=parent_id,
+                        colour=colour,
+                        kind=kind,
                     )
                     self.report.add("categories")
                 else:
@@ -380,11 +479,14 @@ class Importer:
                     raise BadRecord(f"invalid username {username!r}")
                 if username.lower() in seen_names:
                     raise BadRecord(f"duplicate username {username!r}")
-                email = record["email"].strip()
-                try:
-                    validate_email(email)
-                except ValidationError:
-                    raise BadRecord(f"invalid email address {email!r}") from None
+                # A public export (format 2) has no addresses: the member
+                # gets one by asking an administrator (docs/export-format.md).
+                email = _text(record, "email").strip()
+                if email or "email" in record:
+                    try:
+                        validate_email(email)
+                    except ValidationError:
+                        raise BadRecord(f"invalid email address {email!r}") from None
                 display_name = " ".join(_text(record, "display_name").split())
                 if len(display_name) > 60:
                     self._warn(name, line, "display_name cut to 60 characters")
@@ -450,6 +552,7 @@ class Importer:
                 [
                     EmailAddress(user=u, email=u.email, verified=True, primary=True)
                     for u in created
+                    if u.email
                 ],
                 ignore_conflicts=True,
             )
@@ -472,9 +575,7 @@ class Importer:
                 category_id = self.categories.get(record["category_id"])
                 if category_id is None:
                     raise BadRecord(f"unknown category_id {record['category_id']}")
-                author_id = self.users.get(record["user_id"])
-                if author_id is None:
-                    raise BadRecord(f"unknown user_id {record['user_id']}")
+                author_id, author_name = self._author(record)
                 title = " ".join(record["title"].split())
                 if not title:
                     raise BadRecord("empty title")
@@ -484,10 +585,23 @@ class Importer:
                 created_at = _datetime(record, "created_at")
                 is_pinned = _bool(record, "is_pinned")
                 is_closed = _bool(record, "is_closed")
+                is_locked = _bool(record, "is_locked")
+                idea_status = _text(record, "idea_status")
+                if idea_status not in IdeaStatus.values:
+                    raise BadRecord(f"unknown idea_status {idea_status!r}")
+                tags = record.get("tags") or []
+                if not isinstance(tags, list) or not all(
+                    isinstance(t, str) and 0 < len(t) <= 30 for t in tags
+                ):
+                    raise BadRecord("field 'tags' must be a list of short names")
+                accepted = record.get("accepted_position")
+                if accepted is not None and (
+                    isinstance(accepted, bool) or not isinstance(accepted, int)
+                ):
+                    raise BadRecord("field 'accepted_position' must be an integer")
             except BadRecord as exc:
                 self._problem(name, line, str(exc))
                 continue
-            author_name = self.user_names[author_id]
             topic = Topic(
                 category_id=category_id,
                 title=title,
@@ -499,7 +613,11 @@ class Importer:
                 last_poster_name=author_name,
                 is_pinned=is_pinned,
                 is_closed=is_closed,
+                is_locked=is_locked,
+                idea_status=idea_status,
             )
+            topic._import_tags = tags  # type: ignore[attr-defined]
+            topic._import_accepted = accepted  # type: ignore[attr-defined]
             pending.append((source_id, topic))
             if len(pending) >= self.batch_size:
                 self._create_topics(pending)
@@ -513,8 +631,323 @@ class Importer:
             created = Topic.objects.bulk_create([t for _, t in pending])
             pairs = [(s, t.pk) for (s, _), t in zip(pending, created, strict=True)]
             self._save_keys("topic", pairs)
+            Topic.tags.through.objects.bulk_create(
+                [
+                    Topic.tags.through(topic_id=t.pk, tag_id=self._tag(name))
+                    for t in created
+                    for name in dict.fromkeys(getattr(t, "_import_tags", []))
+                ],
+                ignore_conflicts=True,
+            )
+            for t in created:
+                if getattr(t, "_import_accepted", None) is not None:
+                    self.accepted[t.pk] = t._import_accepted  # type: ignore[attr-defined]
         self.topics.update(pairs)
         self.report.add("topics", len(pairs))
+
+    # --- format 2: brands before users, the rest after the posts ---
+
+    def import_brands(self) -> None:
+        self.brands = self._keys("brand")
+        name = "brands.jsonl"
+        if not (self.directory / name).is_file():
+            return
+        for line, record in self._records(name):
+            source_id = record["id"]
+            if source_id in self.brands:
+                continue
+            try:
+                brand_name = " ".join(record["name"].split())[:80]
+                slug = _text(record, "slug") or slugify(brand_name)
+                if not brand_name or not SLUG_RE.match(slug):
+                    raise BadRecord(f"invalid brand name or slug {slug!r}")
+                colour = _text(record, "colour") or "#5b6b7a"
+                if not COLOUR_RE.match(colour):
+                    raise BadRecord(f"invalid colour {colour!r}")
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            with transaction.atomic():
+                brand = Brand.objects.filter(slug=slug).first()
+                if brand is None:
+                    brand = Brand.objects.create(
+                        name=brand_name,
+                        slug=slug,
+                        colour=colour,
+                        description=_text(record, "description"),
+                        support_url=_text(record, "support_url")[:200],
+                    )
+                    self.report.add("brands")
+                else:
+                    self.report.add("brands", existing=True)
+                self._save_keys("brand", [(source_id, brand.pk)])
+            self.brands[source_id] = brand.pk
+
+    def _rows(
+        self,
+        name: str,
+        build: Callable[[dict[str, Any]], Model],
+        *,
+        after: Callable[[list[Model]], None] | None = None,
+        ignore_conflicts: bool = False,
+    ) -> None:
+        """Import an optional file of format 2 in batches, each committed with
+        its cursor (resumable like the posts). *build* turns a record into an
+        unsaved row; a row with ``_post_key`` (topic, position) gets its post."""
+        path = self.directory / name
+        if not path.is_file():
+            return
+        kind = name.removesuffix(".jsonl")
+        cursor_kind = ("c:" + kind)[:16]
+        cursor = self._keys(cursor_kind).get(0, 0)
+        model = None
+        pending: list[tuple[int, Model]] = []
+
+        def flush(last_line: int) -> None:
+            rows = self._attach_posts(name, pending)
+            with transaction.atomic():
+                if rows and model is not None:
+                    created = model.objects.bulk_create(
+                        rows, ignore_conflicts=ignore_conflicts
+                    )
+                    if after is not None:
+                        after(created)
+                with connection.cursor() as c:
+                    c.execute(
+                        f"DELETE FROM {TABLE} WHERE source = %s AND kind = %s",  # noqa: S608
+                        [self.source, cursor_kind],
+                    )
+                self._save_keys(cursor_kind, [(0, last_line)])
+            self.report.add(kind.replace("_", " "), len(rows))
+
+        last_line = cursor
+        for line, record in read_jsonl(path):
+            if line <= cursor:
+                continue
+            last_line = line
+            if isinstance(record, BadRecord):
+                self._problem(name, line, str(record))
+                continue
+            try:
+                if not isinstance(record, dict):
+                    raise BadRecord("not a JSON object")
+                row = build(record)
+            except BadRecord as exc:
+                self._problem(name, line, str(exc))
+                continue
+            model = type(row)
+            pending.append((line, row))
+            if len(pending) >= self.batch_size:
+                flush(last_line)
+                pending = []
+        flush(last_line)
+
+    def _attach_posts(self, name: str, pending: list[tuple[int, Model]]) -> list[Model]:
+        keys = {
+            row._post_key  # type: ignore[attr-defined]
+            for _, row in pending
+            if getattr(row, "_post_key", None) is not None
+        }
+        found: dict[tuple[int, int], int] = {}
+        if keys:
+            for pk, topic_id, number in Post.objects.filter(
+                topic_id__in={t for t, _ in keys}, number__in={n for _, n in keys}
+            ).values_list("pk", "topic_id", "number"):
+                found[(topic_id, number)] = pk
+        rows = []
+        for line, row in pending:
+            key = getattr(row, "_post_key", None)
+            if key is not None:
+                if key not in found:
+                    self._problem(name, line, "no post at that topic_id and position")
+                    if row.__class__ is PostRevision:
+                        continue
+                    row.post_id = None  # type: ignore[attr-defined]
+                else:
+                    row.post_id = found[key]  # type: ignore[attr-defined]
+            rows.append(row)
+        return rows
+
+    def _topic(self, record: dict[str, Any], name: str = "topic_id") -> int:
+        source = record.get(name)
+        if isinstance(source, bool) or not isinstance(source, int):
+            raise BadRecord(f"field {name!r} must be int")
+        topic_id = self.topics.get(source)
+        if topic_id is None:
+            raise BadRecord(f"unknown {name} {source}")
+        return topic_id
+
+    def _optional(
+        self, mapping: dict[int, int], record: dict[str, Any], name: str
+    ) -> int | None:
+        source = record.get(name)
+        if source is None:
+            return None
+        if (
+            isinstance(source, bool)
+            or not isinstance(source, int)
+            or source not in mapping
+        ):
+            raise BadRecord(f"unknown {name} {source!r}")
+        return mapping[source]
+
+    def _required(
+        self, mapping: dict[int, int], record: dict[str, Any], name: str
+    ) -> int:
+        found = self._optional(mapping, record, name)
+        if found is None:
+            raise BadRecord(f"missing field {name!r}")
+        return found
+
+    def _when(self, record: dict[str, Any], name: str) -> datetime | None:
+        return _datetime(record, name) if record.get(name) is not None else None
+
+    def import_revisions(self) -> None:
+        def build(record: dict[str, Any]) -> Model:
+            topic_id = self._topic(record)
+            position, number = record.get("position"), record.get("number")
+            if not all(isinstance(v, int) and v > 0 for v in (position, number)):
+                raise BadRecord(
+                    "fields 'position' and 'number' must be positive integers"
+                )
+            author_id, author_name = self._author(record)
+            revision = PostRevision(
+                number=int(number),  # type: ignore[arg-type]
+                title=_text(record, "title")[:150],
+                body_source=_text(record, "body_md"),
+                author_id=author_id,
+                author_name=author_name,
+                created_at=_datetime(record, "created_at"),
+            )
+            revision._post_key = (topic_id, position)  # type: ignore[attr-defined]
+            return revision
+
+        self._rows("revisions.jsonl", build, ignore_conflicts=True)
+
+    def import_idea_votes(self) -> None:
+        def build(record: dict[str, Any]) -> Model:
+            return IdeaVote(
+                topic_id=self._topic(record),
+                user_id=self._required(self.users, record, "user_id"),
+                is_staff_vote=_bool(record, "is_staff_vote"),
+                created_at=_datetime(record, "created_at"),
+            )
+
+        self._rows("idea_votes.jsonl", build, ignore_conflicts=True)
+
+    def import_idea_decisions(self) -> None:
+        def build(record: dict[str, Any]) -> Model:
+            statuses = [_text(record, "previous_status"), _text(record, "status")]
+            if any(s not in IdeaStatus.values for s in statuses):
+                raise BadRecord(f"unknown status in {statuses!r}")
+            rationale = _text(record, "rationale_md")
+            if not rationale.strip() or len(rationale) > MAX_BODY_CHARS:
+                raise BadRecord("rationale_md must not be empty or too long")
+            try:
+                html = str(render_post_body(rationale))
+            except MarkupError as exc:
+                raise BadRecord(f"rationale_md: {exc}") from None
+            return IdeaDecision(
+                topic_id=self._topic(record),
+                owner_id=self._optional(self.users, record, "user_id"),
+                owner_name=_text(record, "owner_name")[:150],
+                brand_id=self._optional(self.brands, record, "brand_id"),
+                brand_label=_text(record, "brand_label")[:120],
+                previous_status=statuses[0],
+                status=statuses[1],
+                rationale_source=rationale,
+                rationale_html=html,
+                created_at=_datetime(record, "created_at"),
+            )
+
+        self._rows("idea_decisions.jsonl", build)
+
+    def import_polls(self) -> None:
+        def build(record: dict[str, Any]) -> Model:
+            options = record.get("options")
+            if (
+                not isinstance(options, list)
+                or not 2 <= len(options) <= 20
+                or not all(isinstance(o, str) and 0 < len(o) <= 200 for o in options)
+            ):
+                raise BadRecord("field 'options' must be 2 to 20 short texts")
+            kind = _text(record, "kind") or Poll.Kind.SINGLE
+            if kind not in Poll.Kind.values:
+                raise BadRecord(f"unknown poll kind {kind!r}")
+            show = _text(record, "show_results") or Poll.ShowResults.AFTER_VOTE
+            if show not in Poll.ShowResults.values:
+                raise BadRecord(f"unknown show_results {show!r}")
+            max_choices = record.get("max_choices")
+            if max_choices is not None and (
+                kind != Poll.Kind.MULTIPLE
+                or not isinstance(max_choices, int)
+                or max_choices < 1
+            ):
+                raise BadRecord("max_choices only for a multiple-choice poll")
+            question = _text(record, "question").strip()[:200]
+            if not question:
+                raise BadRecord("empty question")
+            poll = Poll(
+                topic_id=self._topic(record),
+                author_id=self._optional(self.users, record, "user_id"),
+                question=question,
+                kind=kind,
+                max_choices=max_choices,
+                show_results=show,
+                closes_at=self._when(record, "closes_at"),
+                closed_at=self._when(record, "closed_at"),
+                created_at=_datetime(record, "created_at"),
+            )
+            poll._options = options  # type: ignore[attr-defined]
+            return poll
+
+        def after(polls: list[Model]) -> None:
+            PollOption.objects.bulk_create(
+                [
+                    PollOption(poll_id=poll.pk, position=i, text=text)
+                    for poll in polls
+                    for i, text in enumerate(poll._options, 1)  # type: ignore[attr-defined]
+                ]
+            )
+            Topic.objects.filter(pk__in=[p.topic_id for p in polls]).update(  # type: ignore[attr-defined]
+                has_poll=True
+            )
+
+        self._rows("polls.jsonl", build, after=after)
+
+    def import_moderation_log(self) -> None:
+        def build(record: dict[str, Any]) -> Model:
+            kind = _text(record, "kind")
+            if kind not in ActionKind.values:
+                raise BadRecord(f"unknown kind {kind!r}")
+            alias = _text(record, "actor_alias")[:40]
+            action = ModerationAction(
+                kind=kind,
+                actor=None,
+                # Names of moderators are staff-only and not exported.
+                actor_name=alias,
+                actor_role=_text(record, "actor_role")[:16],
+                actor_alias=alias,
+                rule_text=_text(record, "rule_text")[:200],
+                reason=_text(record, "reason"),
+                category_id=self._optional(self.categories, record, "category_id"),
+                topic_id=self._optional(self.topics, record, "topic_id"),
+                target_user_id=self._optional(self.users, record, "user_id"),
+                target_name=_text(record, "target_name")[:150],
+                created_at=_datetime(record, "created_at"),
+                reversed_at=self._when(record, "reversed_at"),
+            )
+            if record.get("post_position") is not None:
+                position = record["post_position"]
+                if not isinstance(position, int) or position < 1:
+                    raise BadRecord("field 'post_position' must be a positive integer")
+                action._post_key = (  # type: ignore[attr-defined]
+                    self._topic(record, "post_topic_id"),
+                    position,
+                )
+            return action
+
+        self._rows("moderation_log.jsonl", build)
 
     # --- posts: validated here, rendered in worker processes, inserted here ---
 
@@ -602,9 +1035,23 @@ class Importer:
                 topic_id = self.topics.get(record["topic_id"])
                 if topic_id is None:
                     raise BadRecord(f"unknown topic_id {record['topic_id']}")
-                author_id = self.users.get(record["user_id"])
-                if author_id is None:
-                    raise BadRecord(f"unknown user_id {record['user_id']}")
+                author_id, author_name = self._author(record)
+                role = _text(record, "author_role") or PostRole.MEMBER
+                if role not in PostRole.values:
+                    raise BadRecord(f"unknown author_role {role!r}")
+                brand_id = None
+                if record.get("brand_id") is not None:
+                    brand_id = self.brands.get(record["brand_id"])
+                    if brand_id is None:
+                        raise BadRecord(f"unknown brand_id {record['brand_id']}")
+                record["_edited_at"] = (
+                    _datetime(record, "edited_at")
+                    if record.get("edited_at") is not None
+                    else None
+                )
+                record["_is_hidden"] = _bool(record, "is_hidden")
+                record["_hide_reason"] = _text(record, "hide_reason")
+                record["_official"] = _bool(record, "is_official_answer")
                 if record["position"] < 1:
                     raise BadRecord("field 'position' must be 1 or more")
                 if (topic_id, record["position"]) in seen:
@@ -629,6 +1076,9 @@ class Importer:
             seen.add((topic_id, record["position"]))
             record["_topic"] = topic_id
             record["_author"] = author_id
+            record["_author_name"] = author_name
+            record["_role"] = role
+            record["_brand"] = brand_id
             liker_ids = []
             for source_user in dict.fromkeys(likes):
                 liker = self.users.get(source_user)
@@ -679,20 +1129,28 @@ class Importer:
                     topic_id=record["_topic"],
                     number=record["position"],
                     author_id=author_id,
-                    author_name=self.user_names[author_id],
-                    author_role=PostRole.MEMBER,
+                    author_name=record["_author_name"],
+                    author_role=record["_role"],
+                    author_brand_id=record["_brand"],
                     body_source=record["body_md"],
                     body_html=html,
                     body_text=text,
                     created_at=record["_created_at"],
+                    edited_at=record["_edited_at"],
                     like_count=len(record["_likes"]),
+                    is_hidden=record["_is_hidden"],
+                    hide_reason=record["_hide_reason"],
+                    is_official_answer=record["_official"],
                 )
             )
             likes.append(record["_likes"])
         with transaction.atomic():
             created = Post.objects.bulk_create(posts)
+            # An export with revisions.jsonl brings the whole history instead.
             PostRevision.objects.bulk_create(
-                [
+                []
+                if self.has_revisions
+                else [
                     PostRevision(
                         post=post,
                         number=1,
@@ -755,6 +1213,10 @@ class Importer:
                     Subquery(newest.values("author_name")[:1]), F("last_poster_name")
                 ),
             )
+        if self.has_revisions:
+            self._revision_counts(topic_ids)
+        self._accepted_answers()
+        self._idea_counters(topic_ids)
         call_command("resync_counters", stdout=open(os.devnull, "w"))  # noqa: SIM115
         self._read_positions_and_watches(topic_ids)
         recompute_trust_levels(user_ids=list(self.users.values()))
@@ -775,6 +1237,60 @@ class Importer:
                     "notifications_topicwatch",
                 ):
                     cursor.execute(f"{verb} {table}")
+
+    def _revision_counts(self, topic_ids: list[int]) -> None:
+        counted = (
+            PostRevision.objects.filter(post=OuterRef("pk"))
+            .order_by()
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        for start in range(0, len(topic_ids), 2000):
+            Post.objects.filter(topic_id__in=topic_ids[start : start + 2000]).update(
+                revision_count=Coalesce(Subquery(counted[:1]), 1)
+            )
+
+    def _accepted_answers(self) -> None:
+        pairs = list(self.accepted.items())
+        for start in range(0, len(pairs), 2000):
+            chunk = pairs[start : start + 2000]
+            condition = Q(pk__in=[])
+            for topic_id, number in chunk:
+                condition |= Q(topic_id=topic_id, number=number)
+            for pk, topic_id in Post.objects.filter(condition).values_list(
+                "pk", "topic_id"
+            ):
+                Topic.objects.filter(pk=topic_id).update(
+                    accepted_post_id=pk, is_solved=True
+                )
+
+    def _idea_counters(self, topic_ids: list[int]) -> None:
+        """The counters ideas.actions keeps, for topics with votes or decisions."""
+        voted = (
+            IdeaVote.objects.filter(topic_id__in=topic_ids)
+            .order_by()
+            .values("topic_id")
+            .annotate(
+                community=Count("pk", filter=Q(is_staff_vote=False)),
+                staff=Count("pk", filter=Q(is_staff_vote=True)),
+            )
+        )
+        counts = {row["topic_id"]: row for row in voted}
+        decided = set(
+            IdeaDecision.objects.filter(topic_id__in=topic_ids).values_list(
+                "topic_id", flat=True
+            )
+        )
+        for topic_id in sorted(set(counts) | decided):
+            row = counts.get(topic_id, {})
+            Idea.objects.update_or_create(
+                topic_id=topic_id,
+                defaults={
+                    "community_votes": row.get("community", 0),
+                    "staff_votes": row.get("staff", 0),
+                },
+            )
 
     def _read_positions_and_watches(self, topic_ids: list[int]) -> None:
         for start in range(0, len(topic_ids), 2000):
@@ -809,6 +1325,18 @@ def summary(
 ) -> None:
     """Write the human-readable summary of an import."""
     kinds = ["categories", "users", "topics", "posts", "likes", "read positions"]
+    kinds += [
+        kind
+        for kind in (
+            "brands",
+            "revisions",
+            "idea votes",
+            "idea decisions",
+            "polls",
+            "moderation log",
+        )
+        if kind in report.created or kind in report.existing
+    ]
     write("Import summary")
     for kind in kinds:
         created = report.created.get(kind, 0)

@@ -1087,6 +1087,12 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 _nothing,
             ),
             RowSpec(
+                "export_community",
+                gettext_lazy("Export the public community and download the archive"),
+                Perm.EXPORT_COMMUNITY,
+                _nothing,
+            ),
+            RowSpec(
                 "manage_brand_reps",
                 gettext_lazy("Verify or revoke brand representatives"),
                 Perm.MANAGE_BRAND_REPS,

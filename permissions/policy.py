@@ -112,6 +112,9 @@ class Perm(StrEnum):
     # Elsewhere (issue 19): registering opted-in communities, sending their
     # withdrawal links, turning the highlights feed on or off.
     MANAGE_ELSEWHERE = "manage_elsewhere"
+    # Full export of the public community (exports app): starting one from
+    # the admin and downloading its archive.
+    EXPORT_COMMUNITY = "export_community"
     # --- insights: listening report and give-and-get (read-only pages) ---
     # The brand's listening report: its verified representatives (their own
     # brand only) and admins (any brand). Reading only; no power over a post.
@@ -1616,6 +1619,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.MANAGE_BRAND_REPS: _admin_only,
     Perm.SET_TRUST_LEVEL: _admin_only,
     Perm.MANAGE_ELSEWHERE: _admin_only,
+    Perm.EXPORT_COMMUNITY: _admin_only,
     # insights
     Perm.VIEW_LISTENING_REPORT: _view_listening_report,
     Perm.VIEW_GIVE_GET: _view_give_get,

@@ -16,6 +16,7 @@ def _clear_cache():
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.UPLOADS_ROOT = tmp_path / "uploads"
+    settings.EXPORTS_ROOT = tmp_path / "exports"
 
 
 @pytest.fixture

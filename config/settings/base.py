@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "drafts",
     # A member's own data: download, account deletion (issue 24).
     "privacy",
+    # Full export of the public community, run from the admin (issue 24).
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -430,6 +432,9 @@ STORAGES: dict[str, dict[str, Any]] = {
     # Members' uploads (uploads app): never served from a public URL.
     "uploads": {"BACKEND": "uploads.storage.PrivateFileSystemStorage"},
 }
+# Archives of the community exports started from the admin (exports app):
+# private, outside MEDIA_ROOT, served only to administrators.
+EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(VAR_DIR / "exports")))
 # Where uploads are kept on disk when no bucket is configured (below).
 UPLOADS_ROOT = Path(env_str("UPLOADS_ROOT", str(VAR_DIR / "uploads")))
 # An S3-compatible bucket for uploads (django-storages), shared by every web

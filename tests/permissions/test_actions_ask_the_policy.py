@@ -52,6 +52,7 @@ ACTION_MODULES = sorted(
         ROOT / "uploads" / "actions.py",
         ROOT / "drafts" / "actions.py",
         ROOT / "privacy" / "actions.py",
+        ROOT / "exports" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -106,6 +107,14 @@ ALLOWLIST: dict[str, str] = {
     ),
     "elsewhere.actions.expire_items": (
         "system action run by beat: deletes links older than the configured age"
+    ),
+    # exports (issue 24)
+    "exports.actions.archive_path": "names a job's archive file; writes nothing",
+    "exports.actions.enqueue_export": "queues the task of a job start_export "
+    "created after asking the policy",
+    "exports.actions.build_export": (
+        "system step of the task start_export enqueued after asking the policy "
+        "(EXPORT_COMMUNITY); writes only the job's own row and archive"
     ),
     # groups
     "groups.actions.clean_reason": "validates a manager's reason; writes nothing",

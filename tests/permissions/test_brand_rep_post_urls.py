@@ -281,6 +281,7 @@ def _values(scene, topic, post) -> dict[str, str]:
         "poll_id": str(scene["poll"].pk),
         "application_id": str(scene["application"].pk),
         "brand_slug": scene["rep"].brand.slug,
+        "job_id": "1",
     }
 
 

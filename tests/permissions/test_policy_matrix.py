@@ -184,6 +184,7 @@ TABLE = {
     Perm.MANAGE_BRAND_REPS: ("none", {"admin"}),
     Perm.SET_TRUST_LEVEL: ("none", {"admin"}),
     Perm.MANAGE_ELSEWHERE: ("none", {"admin"}),
+    Perm.EXPORT_COMMUNITY: ("none", {"admin"}),
     # insights
     Perm.VIEW_LISTENING_REPORT: ("none", REPS | {"admin"}),
     Perm.VIEW_GIVE_GET: ("target", set()),  # someone else's page: nobody

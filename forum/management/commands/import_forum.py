@@ -5,13 +5,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from forum.importer import Importer, summary
+from forum.importer import Importer, ImportFormatError, summary
 
 
 class Command(BaseCommand):
     help = (
         "Import categories, users, topics, posts and likes from a directory of "
-        "JSON-lines files (the format of docs/import-format.md). Safe to "
+        "JSON-lines files (the format of docs/import-format.md), and everything "
+        "else export_forum writes (docs/export-format.md). Safe to "
         "re-run: an interrupted import resumes where it stopped."
     )
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         )
         try:
             report = importer.run()
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ImportFormatError) as exc:
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
             self.stderr.write(

@@ -25,6 +25,7 @@ from accounts.roles import Role, TrustLevel
 from config.celery import app as celery_app
 from conversations.management import demo as conversations_demo
 from elsewhere.management import demo as elsewhere_demo
+from exports.management import demo as exports_demo
 from forum import actions
 from forum.management import demo_moderation
 from forum.management.demo_data import load as load_demo
@@ -182,6 +183,7 @@ class Command(BaseCommand):
         self._step(conversations_demo.seed(now))  # private conversations
         self._step(uploads_demo.seed(now))  # uploads: a reply with a photo
         self._step(privacy_demo.seed(now))  # your data: a ready archive
+        self._step(exports_demo.seed(now))  # last: an export of all of the above
 
     def _step(self, message: str) -> None:
         """One line of progress, so seeding never sits silent."""
