@@ -14,9 +14,11 @@ requests to a healthy one. Everything else stays on the primary
 * every query inside a transaction (``atomic``), so a read that decides a
   write never sees an older copy;
 * Celery tasks and management commands (no request: nothing routes them);
-* an anonymous page rendered for the page cache (``forum.cache``) when the
-  replica has not yet replayed the last change that invalidated the cache
-  (its WAL position, the "fence", is kept next to the cache generation).
+* any request while the replica has not yet replayed the last change that
+  invalidated the page cache: ``forum.cache`` records the primary's WAL
+  position (the *fence*) in the cache before each bump, so nothing is
+  rendered from older data and cached under the new generation (pages,
+  post fragments), on any node.
 
 A replica is used only while it answers and lags at most
 ``REPLICA_MAX_LAG_SECONDS``. The check is one query on the replica
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.http import HttpRequest, HttpResponse
 
@@ -50,6 +53,12 @@ STICKY_COOKIE = "hearth_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Paths whose reads always go to the primary.
 PRIMARY_PATHS = ("/admin/",)
+FENCE_KEY = "replica:fence"
+# Sets the fence only if it moves it forward (two processes may bump at once).
+_RAISE_FENCE = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+"""
 CHECK_SECONDS = 2.0
 RETRY_DOWN_SECONDS = 10.0
 
@@ -153,11 +162,13 @@ def _current(alias: str) -> ReplicaState:
 
 
 def healthy_replica() -> str | None:
-    """A replica that answers and lags little enough (checked, cached), or None."""
+    """A replica that answers, lags little enough (checked, cached) and has
+    replayed the last change that invalidated the page cache, or None."""
     aliases = replica_aliases()
     random.shuffle(aliases)  # spread the reads over several replicas
+    fence = current_fence()
     for alias in aliases:
-        if _current(alias).ok:
+        if _current(alias).ok and replayed(alias, fence):
             return alias
     return None
 
@@ -168,33 +179,40 @@ def reset_states() -> None:
         _states.clear()
 
 
-def current_route() -> str | None:
-    return _route.get()
-
-
-def use_primary() -> None:
-    """Read from the primary for the rest of this request."""
-    _route.set(None)
-
-
-def require_replayed(fence: int) -> None:
-    """Keep reading from the replica only if it has replayed WAL up to *fence*.
-
-    The page cache calls this before rendering an anonymous page it is going
-    to keep: the fence is the primary's WAL position when the last change
-    invalidated the cache, so a page rendered from a replica that has not
-    replayed it yet would put the old content back in the cache.
-    """
-    alias = _route.get()
-    if alias is None or fence <= 0:
-        return
+def replayed(alias: str, fence: int) -> bool:
+    """Has *alias* replayed the WAL up to *fence*? (cached; one query if not known)"""
+    if fence <= 0:
+        return True
     with _lock:
         state = _states.get(alias)
     if state is not None and (not state.standby or state.replayed >= fence):
-        return
+        return True
     state = probe(alias)
-    if not state.ok or (state.standby and state.replayed < fence):
-        use_primary()
+    return state.ok and (not state.standby or state.replayed >= fence)
+
+
+def current_fence() -> int:
+    try:
+        return int(cache.get(FENCE_KEY) or 0)
+    except Exception:  # a cache outage: nothing is cached either
+        return 0
+
+
+def record_fence() -> None:
+    """Raise the fence to the primary's WAL position (forum.cache, before a bump)."""
+    position = primary_wal_position()
+    if not position:
+        return
+    try:
+        backend: Any = cache
+        client_of = getattr(getattr(backend, "_cache", None), "get_client", None)
+        if client_of is not None:  # Redis: atomic
+            key = backend.make_and_validate_key(FENCE_KEY)
+            client_of(key, write=True).eval(_RAISE_FENCE, 1, key, position)
+        elif position > current_fence():
+            cache.set(FENCE_KEY, position, timeout=None)
+    except Exception:  # Redis down: the bump that follows fails too
+        logger.warning("Could not record the replica fence.")
 
 
 def primary_wal_position() -> int:

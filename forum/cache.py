@@ -18,11 +18,11 @@ its transaction commits, and every cached page is stale at once:
   made during the outage were lost, and a Redis that kept its data would
   otherwise serve pages cached before them.
 
-With read replicas (``config.db_router``) a page is kept only if it was
-rendered from data that includes the change that made the cache stale: each
-bump first records the primary's WAL position (the *fence*, never lowered),
-and a miss renders from the replica only once it has replayed that far,
-from the primary otherwise.
+With read replicas (``config.db_router``) each bump first records the
+primary's WAL position (the *fence*): a request reads from a replica only
+once it has replayed that far, so no page or fragment is rendered from data
+older than the change that made the cache stale, and cached under the new
+generation.
 
 A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
 render from the database and nothing is stored until Redis answers.
@@ -56,12 +56,6 @@ from forum.models import Category, Like, Tag
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "anon-pages:generation"
-FENCE_KEY = "anon-pages:fence"
-# Sets the fence only if it moves it forward (two processes may bump at once).
-_RAISE_FENCE = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-"""
 # Saving only these User fields changes nothing anonymous visitors see.
 _INVISIBLE_USER_FIELDS = frozenset({"last_login", "last_seen_at", "password"})
 
@@ -79,26 +73,10 @@ def generation() -> int:
     return int(value)
 
 
-def _raise_fence(position: int) -> None:
-    """Keep the highest WAL position any bump has seen."""
-    backend: Any = cache
-    client_of = getattr(getattr(backend, "_cache", None), "get_client", None)
-    if client_of is not None:  # Redis: atomic
-        key = backend.make_and_validate_key(FENCE_KEY)
-        client_of(key, write=True).eval(_RAISE_FENCE, 1, key, position)
-    elif position > int(cache.get(FENCE_KEY) or 0):
-        cache.set(FENCE_KEY, position, timeout=None)
-
-
 def bump_generation() -> None:
     """Make every cached anonymous page stale (call after commit)."""
-    position = db_router.primary_wal_position()
-    if position:
-        # Before the bump: whoever sees the new generation sees the fence.
-        try:
-            _raise_fence(position)
-        except Exception:  # Redis down: the bump below fails too
-            logger.warning("Could not record the replica fence.")
+    # Before the bump: whoever sees the new generation sees the fence.
+    db_router.record_fence()
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): start a new series
@@ -144,22 +122,18 @@ def _key(request: HttpRequest) -> str:
     return f"anon-page:v2:{language}:{path}"
 
 
-def _lookup(key: str) -> tuple[int, bytes | None, str, int]:
-    """(current generation, cached content or None, content type, fence)."""
-    keys = [GENERATION_KEY, key]
-    if db_router.enabled():
-        keys.append(FENCE_KEY)
-    found = cache.get_many(keys)
-    fence = int(found.get(FENCE_KEY) or 0)
+def _lookup(key: str) -> tuple[int, bytes | None, str]:
+    """(current generation, cached content or None, content type)."""
+    found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
     if current is None:
-        return generation(), None, "", fence
+        return generation(), None, ""
     hit = found.get(key)
     if hit is not None:
         page_generation, content, content_type = hit
         if page_generation == int(current):
-            return int(current), content, content_type, fence
-    return int(current), None, "", fence
+            return int(current), content, content_type
+    return int(current), None, ""
 
 
 def cache_anonymous_page(
@@ -172,13 +146,11 @@ def cache_anonymous_page(
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        current, content, content_type, fence = _lookup(key)
+        current, content, content_type = _lookup(key)
         if content is not None:
             response = HttpResponse(content, content_type=content_type)
             response["X-Hearth-Cache"] = "hit"
             return response
-        # Rendered from a replica only if it has replayed the last change.
-        db_router.require_replayed(fence)
         response = view(request, *args, **kwargs)
         if (
             response.status_code == 200

@@ -157,6 +157,18 @@ def test_a_reply_goes_to_the_primary_and_the_member_then_reads_from_it(
     assert hits.primary_reads_of("forum_post") != []
 
 
+def test_a_change_records_the_fence_before_the_cache_generation_moves(client, scene):
+    """Replicas are used only once they replayed the WAL up to the fence
+    (checked against a real standby by make scale-test)."""
+    member = factories.make_user("alice")
+    client.force_login(member)
+    before = db_router.current_fence()
+
+    client.post(f"/t/{scene['topic'].pk}/reply/", {"body": "Moves the fence."})
+
+    assert db_router.current_fence() > before > 0
+
+
 def test_after_the_sticky_window_reads_return_to_the_replica(client, scene):
     client.cookies[db_router.STICKY_COOKIE] = "1"
     with queries() as hits:
