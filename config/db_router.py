@@ -33,6 +33,7 @@ once: every query goes to ``default``, as it always did.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import random
@@ -113,10 +114,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _close_quietly(alias: str) -> None:
-    try:
+    with contextlib.suppress(Error):
         connections[alias].close()
-    except Error:
-        pass
 
 
 def probe(alias: str) -> ReplicaState:

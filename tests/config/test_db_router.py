@@ -132,9 +132,7 @@ def test_member_page_reads_content_from_the_replica(client, scene, page):
     )
 
 
-def test_a_reply_goes_to_the_primary_and_the_member_then_reads_from_it(
-    client, scene
-):
+def test_a_reply_goes_to_the_primary_and_the_member_then_reads_from_it(client, scene):
     member = factories.make_user("alice")
     client.force_login(member)
     topic = scene["topic"]
@@ -274,9 +272,7 @@ def test_healthz_reports_replica_lag(client):
     assert body["checks"][REPLICA] == "ok"
 
 
-def test_without_replicas_the_router_and_middleware_do_nothing(
-    client, scene, settings
-):
+def test_without_replicas_the_router_and_middleware_do_nothing(client, scene, settings):
     settings.REPLICA_DATABASE_ALIASES = []
     member = factories.make_user("alice")
     client.force_login(member)
