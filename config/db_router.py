@@ -12,7 +12,8 @@ requests to a healthy one. Everything else stays on the primary
   which both web nodes see, and while it lives the browser reads from the
   primary;
 * every query inside a transaction (``atomic``), so a read that decides a
-  write never sees an older copy;
+  write never sees an older copy, and every read after a request's first
+  write (a GET that records a read position may read it back);
 * Celery tasks and management commands (no request: nothing routes them);
 * any request while the replica has not yet replayed the last change that
   invalidated the page cache: ``forum.cache`` records the primary's WAL
@@ -240,7 +241,12 @@ class ReplicaRouter:
         return alias
 
     def db_for_write(self, model: type, **hints: Any) -> str | None:
-        return DEFAULT_DB_ALIAS if enabled() else None
+        if not enabled():
+            return None
+        # A GET that writes (a read position, a last-seen time) reads the
+        # rest of the request from the primary: it may read back what it wrote.
+        _route.set(None)
+        return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
         # Every alias holds the same data: objects read from a replica may be

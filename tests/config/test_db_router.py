@@ -208,6 +208,18 @@ def test_reads_inside_a_transaction_go_to_the_primary(scene):
         db_router._route.reset(token)
 
 
+def test_after_a_write_the_rest_of_the_request_reads_from_the_primary(scene):
+    """A GET that records something (a read position) may read it back."""
+    token = db_router._route.set(REPLICA)
+    try:
+        with queries() as hits:
+            Topic.objects.filter(pk=scene["topic"].pk).update(is_pinned=True)
+            assert Topic.objects.get(pk=scene["topic"].pk).is_pinned
+        assert hits.replica == []
+    finally:
+        db_router._route.reset(token)
+
+
 def test_without_a_request_everything_goes_to_the_primary(scene):
     """Tasks and management commands: nothing routes them to a replica."""
     with queries() as hits:
