@@ -9,7 +9,8 @@ Celery worker. Then:
 
 1. a member signs in on node A, replies on node B and sees the reply on both;
 2. an anonymous visitor's cached topic page on node B drops a post as soon
-   as a moderator hides it on node A;
+   as a moderator hides it on node A, even while the standby has paused
+   replaying (the page-cache fence sends that render to the primary);
 3. a member writes 20 replies, each followed by 5 reads alternating
    between the nodes: 100 reads, none may miss the member's own write;
 4. the nodes really read from the standby (its transaction count rises
@@ -433,15 +434,33 @@ def scenario(stack: Stack, scene: dict[str, Any], check: Check) -> dict[str, Any
     )
     post_pk, number = post_id_of(stack.primary_url, "Posted on node B, signed in on A.")
     moderator = sign_in(node_a, "mira")
-    response = moderator.post(
-        f"/p/{post_pk}/moderate/hide/", {"reason": "Off topic for this thread."}
-    )
-    check("the moderator hides the reply on node A", response.status == 302)
-    after = anonymous.get(topic)
+    # The standby stops replaying (it still receives WAL, and lags less than
+    # REPLICA_MAX_LAG_SECONDS for a while): only the fence keeps node B from
+    # rendering the page from the copy that still shows the post, and caching it.
+    sql(stack.replica_url, "SELECT pg_wal_replay_pause()")
+    try:
+        response = moderator.post(
+            f"/p/{post_pk}/moderate/hide/", {"reason": "Off topic for this thread."}
+        )
+        check("the moderator hides the reply on node A", response.status == 302)
+        after = anonymous.get(topic)
+        [(stale,)] = sql(
+            stack.replica_url,
+            "SELECT NOT is_hidden FROM forum_post WHERE id = %s",
+            post_pk,
+        )
+    finally:
+        sql(stack.replica_url, "SELECT pg_wal_replay_resume()")
     check(
-        "node B's visitors see the post hidden on the very next request",
-        after.status == 200 and hidden(after.text, number),
-        after.headers.get("X-Hearth-Cache"),
+        "node B's visitors see the post hidden on the very next request"
+        " (while the paused standby still shows it)",
+        after.status == 200 and hidden(after.text, number) and stale,
+        f"cache {after.headers.get('X-Hearth-Cache')}, standby stale: {stale}",
+    )
+    again = anonymous.get(topic)
+    check(
+        "and the page cached then is the hidden one",
+        again.headers.get("X-Hearth-Cache") == "hit" and hidden(again.text, number),
     )
 
     # 3. 20 writes, each followed by 5 reads alternating between the nodes.
