@@ -103,3 +103,13 @@ bench-profile: install
 .PHONY: drill
 drill: install
 	$(BIN)/python bench/drill.py $(DRILL_ARGS)
+
+# Several web nodes and a read replica, proven together (README "Deployment"):
+# a PostgreSQL primary and a streaming standby (pg_basebackup -R), Redis, two
+# gunicorn nodes behind nginx and a Celery worker, all private on loopback;
+# a member across both nodes, the page cache across nodes, 100 reads after
+# writes, the standby stopped mid-run. Under five minutes; stops everything it
+# started. SCALE_ARGS="--bench 10" adds wrk figures (one node vs two).
+.PHONY: scale-test
+scale-test: install
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)

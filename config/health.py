@@ -8,6 +8,7 @@ database and events wait in the outbox, so the answer stays 200 with
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -15,6 +16,8 @@ from django.db import Error, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config import db_router
 
 REQUIRED = frozenset({"database"})
 
@@ -55,8 +58,12 @@ def _redis_ok(url: str) -> tuple[bool, str]:
     return True, "ok"
 
 
-def checks() -> dict[str, tuple[bool, str]]:
+def checks(
+    replicas: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, tuple[bool, str]]:
     result = {"database": _database_ok()}
+    for alias, found in (replicas or {}).items():
+        result[alias] = (found["ok"], found["detail"])
     if settings.CACHE_URL:
         result["cache"] = _cache_ok()
     broker = settings.CELERY_BROKER_URL
@@ -71,14 +78,19 @@ def checks() -> dict[str, tuple[bool, str]]:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers ("degraded" if Redis doesn't), 503 when not."""
-    found = checks()
+    replicas = db_router.replica_report()
+    found = checks(replicas)
     down = sorted(name for name, (ok, _detail) in found.items() if not ok)
     failing = REQUIRED.intersection(down)
-    body = {
+    body: dict[str, Any] = {
         "status": "down" if failing else "degraded" if down else "ok",
         "down": down,
         "checks": {name: detail for name, (ok, detail) in found.items()},
     }
+    if replicas:
+        body["replica_lag_seconds"] = {
+            alias: found["lag_seconds"] for alias, found in replicas.items()
+        }
     return JsonResponse(body, status=503 if failing else 200)
 
 

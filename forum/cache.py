@@ -18,6 +18,12 @@ its transaction commits, and every cached page is stale at once:
   made during the outage were lost, and a Redis that kept its data would
   otherwise serve pages cached before them.
 
+With read replicas (``config.db_router``) each bump first records the
+primary's WAL position (the *fence*): a request reads from a replica only
+once it has replayed that far, so no page or fragment is rendered from data
+older than the change that made the cache stale, and cached under the new
+generation.
+
 A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
 render from the database and nothing is stored until Redis answers.
 
@@ -43,6 +49,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
+from config import db_router
 from config.resilience import on_reconnect
 from forum.models import Category, Like, Tag
 
@@ -68,6 +75,8 @@ def generation() -> int:
 
 def bump_generation() -> None:
     """Make every cached anonymous page stale (call after commit)."""
+    # Before the bump: whoever sees the new generation sees the fence.
+    db_router.record_fence()
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): start a new series

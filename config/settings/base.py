@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # First, so every response gets the Content-Security-Policy header.
     "csp.middleware.CSPMiddleware",
     "config.health.HealthCheckMiddleware",
+    # Reads from a read replica when one is configured (config.db_router).
+    "config.db_router.ReplicaRoutingMiddleware",
     # A database that can't be reached is a 503 with Retry-After, not a 500.
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -142,6 +144,28 @@ else:
     DATABASES["default"]["OPTIONS"].setdefault(
         "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
     )
+# Read replicas (config.db_router): one alias per URL, replica1, replica2, …
+# Reads of pages, feeds and search go to a replica that answers and lags at
+# most REPLICA_MAX_LAG_SECONDS; a browser that wrote something reads from the
+# primary for REPLICA_STICKY_SECONDS. Unset: every query goes to "default".
+REPLICA_DATABASE_ALIASES: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES[_alias].setdefault("OPTIONS", {})
+    DATABASES[_alias]["OPTIONS"].setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+    )
+    # Tests never create a replica database: the alias reads the test one.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASE_ALIASES.append(_alias)
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 15)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Retry-After (seconds) of the 503 page served while the database is unreachable.
 SERVICE_UNAVAILABLE_RETRY_AFTER = 30

@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("EMAIL_BACKEND", "locmem")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BROKER_URL, CACHE_URL, CACHES
+from config.settings.base import BROKER_URL, CACHE_URL, CACHES, DATABASES
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
@@ -23,3 +23,10 @@ CELERY_BROKER_URL = BROKER_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = False
 # allauth's rate limits are exercised by their own test with a fresh cache.
 ACCOUNT_RATE_LIMITS = {}
+
+# A second alias on the test database, for the read-replica router's tests
+# (tests/config/test_db_router.py): they route reads to it and count the
+# queries each alias ran. Nothing routes to it unless a test says so
+# (REPLICA_DATABASE_ALIASES). SQLite's in-memory test database can't be shared.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["replica_test"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
