@@ -154,6 +154,8 @@ class Perm(StrEnum):
     CREATE_INVITATION = "create_invitation"
     # uploads (issue 22): attaching files to posts, and fetching them
     UPLOAD_FILE = "upload_file"
+    # The read API (issue 24): a member's own personal tokens.
+    MANAGE_API_TOKENS = "manage_api_tokens"
     VIEW_UPLOAD = "view_upload"
 
 
@@ -951,6 +953,15 @@ def _keep_own_state(actor: Actor, obj: None) -> Decision:
     return ALLOW
 
 
+def _manage_api_tokens(actor: Actor, obj: None) -> Decision:
+    """Create and revoke one's own API tokens. A token reads what its owner
+    reads and nothing more, so every signed-in member may hold some; a
+    suspended or closed account may not (and its tokens stop working)."""
+    if not actor.is_authenticated or actor.is_banned:
+        return deny(_("Sign in first."))
+    return ALLOW
+
+
 def _review_flags(actor: Actor, post: Post) -> Decision:
     """Agree, disagree or defer on the flags of *post*: a moderator of its
     category or an admin, never a brand representative (docs/architecture.md: flags from
@@ -1540,6 +1551,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.SKIP_POSTING_LIMITS: _skip_posting_limits,
     Perm.EDIT_PROFILE: _edit_profile,
     Perm.KEEP_OWN_STATE: _keep_own_state,
+    Perm.MANAGE_API_TOKENS: _manage_api_tokens,
     Perm.HIDE_POST: _moderate_post,
     Perm.REMOVE_POST: _moderate_post,
     Perm.REDACT_POST: _moderate_post,
