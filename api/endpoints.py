@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
@@ -48,6 +49,8 @@ api = NinjaAPI(
     auth=[TokenAuth(), anonymous],
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # The document and its docs page are read-only like the rest.
+    docs_decorator=require_GET,
 )
 
 ERRORS: dict[int, Any] = {400: Error, 401: Error, 404: Error, 429: Error}

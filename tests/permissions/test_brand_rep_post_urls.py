@@ -119,6 +119,10 @@ PEER_ENDPOINTS = {
     # uploads: a file of their own for their own post (nothing is shown
     # until a post of theirs shows it)
     "upload",
+    # the read API (issue 24): their own tokens, which read what they read
+    # (the API itself is GET only: every POST there is a 405)
+    "tokens",
+    "token_revoke",
 }
 # allauth's deprecated social-account URLs (unnamed): each only redirects,
 # permanently, to its named /accounts/3rdparty/ successor above.
