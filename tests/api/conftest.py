@@ -30,6 +30,10 @@ def bearer(client: Client, user=None, secret: str | None = None):
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world():
     """A public category with a moderator, a group-only category, a private
     one nobody but its moderators may read; a hidden topic and a hidden post."""
     from moderation.actions.posts import hide_post

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.api.conftest import bearer, world  # noqa: F401 (the fixture)
+from tests.api.conftest import bearer, make_world
 from tests.factories import make_admin
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,11 @@ READERS = [
     "admin",
 ]
 TOPIC_LINK = re.compile(r'href="/t/[\w-]+/(\d+)/"')
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
 
 
 def _reader(world, name):
