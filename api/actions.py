@@ -288,13 +288,14 @@ def deliver_webhook(delivery_id: int, *, now: datetime | None = None) -> str:
             timeout=settings.WEBHOOK_TIMEOUT,
             user_agent=USER_AGENT,
         )
-    status = _record(delivery_id, outcome, now or timezone.now())
+    status = record_attempt(delivery_id, outcome, now or timezone.now())
     if status == WebhookDeliveryStatus.PENDING:
         raise DeliveryFailed(outcome.error)
     return status
 
 
-def _record(delivery_id: int, outcome: Outcome, now: datetime) -> str:
+def record_attempt(delivery_id: int, outcome: Outcome, now: datetime) -> str:
+    """Record one attempt and what it means for the delivery; its status."""
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         delivery.attempts += 1

@@ -204,6 +204,8 @@ ALLOWLIST: dict[str, str] = {
         "a system step of the api.deliver_webhook task: nobody acts; records "
         "the attempt"
     ),
+    "api.actions.record_attempt": "records a delivery attempt for the task (and "
+    "the demo); nobody acts",
     "api.actions.stale_deliveries": "lists deliveries the sweep queues; writes nothing",
     "support.actions.already_escalated": "formats the refusal message; writes nothing",
     "support.actions.enqueue_delivery": (
