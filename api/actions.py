@@ -206,8 +206,8 @@ def record_webhook_deliveries(
     """Create the deliveries for *events* (one dispatched outbox batch) to
     every active webhook subscribed to their kind, and queue them after
     commit. Idempotent per (webhook, event): a batch dispatched again adds
-    nothing. A system step run by notifications.dispatch_event; returns the
-    new deliveries' ids."""
+    nothing; events older than a webhook are not sent to it. A system step
+    run by notifications.dispatch_event; returns the new deliveries' ids."""
     kinds = {KIND_FOR_EVENT[e.kind] for e in events if e.kind in KIND_FOR_EVENT}
     if not kinds:
         return []
@@ -222,7 +222,13 @@ def record_webhook_deliveries(
     made: list[WebhookDelivery] = []
     for event in events:
         kind = KIND_FOR_EVENT.get(event.kind)
-        subscribed = [hook for hook in hooks if kind in hook.events]
+        # A webhook hears of events from its creation on: a sweep that
+        # re-dispatches an old event sends no backlog to a new receiver.
+        subscribed = [
+            hook
+            for hook in hooks
+            if kind in hook.events and hook.created_at <= event.created_at
+        ]
         if kind is None or not subscribed:
             continue
         payload = webhook_payload(event)

@@ -188,3 +188,15 @@ def test_the_admin_sets_a_webhook_and_reads_its_deliveries(
     assert Webhook.objects.get(name="Ideas feed").url == "https://hooks.example/ideas"
     assert page.status_code == 200
     assert "delivered" in page.content.decode()
+
+
+def test_a_new_webhook_gets_no_backlog_of_older_events(
+    receiver, django_capture_on_commit_callbacks
+):
+    make_topic(make_category(), make_user())  # before the webhook exists
+    Webhook.objects.create(
+        name="Late", url=receiver.url, secret=SECRET, events=["topic.created"]
+    )
+    _dispatch_all(django_capture_on_commit_callbacks)
+
+    assert not WebhookDelivery.objects.exists()
