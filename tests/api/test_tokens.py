@@ -128,3 +128,26 @@ def test_anonymous_requests_are_limited_per_address(client, settings):
 
     assert here == [200, 200, 429]
     assert there.status_code == 200
+
+
+def test_the_tokens_page_costs_the_same_with_many_tokens(client):
+    from api import actions
+
+    member = make_user("ada")
+    client.force_login(member)
+    actions.create_token(member, name="first")
+    client.get("/settings/api-tokens/")
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/settings/api-tokens/").status_code == 200
+        return len([q for q in queries if "django_session" not in q["sql"]])
+
+    few = count()
+    for n in range(9):
+        token, _secret = actions.create_token(member, name=f"token {n}")
+        actions.revoke_token(member, token.pk)
+    assert count() == few
