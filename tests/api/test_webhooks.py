@@ -200,3 +200,31 @@ def test_a_new_webhook_gets_no_backlog_of_older_events(
     _dispatch_all(django_capture_on_commit_callbacks)
 
     assert not WebhookDelivery.objects.exists()
+
+
+def test_an_idea_decision_is_sent_with_its_status(
+    receiver, django_capture_on_commit_callbacks
+):
+    from forum.models import CategoryKind
+    from ideas import actions as ideas_actions
+    from ideas.models import DecisionOwner
+
+    Webhook.objects.create(
+        name="Ideas", url=receiver.url, secret=SECRET, events=["idea.decided"]
+    )
+    ideas = make_category("Ideas", slug="ideas", kind=CategoryKind.IDEAS)
+    owner = make_brand_rep("olga")
+    DecisionOwner.objects.create(brand=owner.brand, user=owner)
+    idea = make_topic(ideas, make_user("ada"), title="A milk jug with a spout scale")
+    ideas_actions.decide(owner, idea, status="planned", rationale="Next batch.")
+    _dispatch_all(django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    receiver.script = [200]
+
+    assert deliver_task.apply(args=(delivery.pk,)).get() == "delivered"
+
+    (request,) = receiver.received
+    assert request.signature_ok
+    assert request.headers["X-Hearth-Event"] == "idea.decided"
+    assert request.json["idea"]["status"] == "planned"
+    assert request.json["topic"]["title"] == "A milk jug with a spout scale"
