@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -62,9 +64,15 @@ class TokenAuth(HttpBearer):
 
 
 def anonymous(request: HttpRequest) -> Any:
-    """No Authorization header: read as a visitor (AnonymousUser)."""
+    """No Authorization header: read as a visitor (AnonymousUser), limited
+    per client address."""
     if "HTTP_AUTHORIZATION" in request.META:
         raise TokenRefused("Send the token as “Authorization: Bearer <token>”.")
-    address = request.META.get("REMOTE_ADDR", "unknown")
+    # The address allauth's own sign-in limits count (its trusted proxy
+    # settings apply), so both limits agree on who a visitor is.
+    try:
+        address = get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        address = "unknown"
     _limit(f"api:ip:{address}", settings.API_ANONYMOUS_REQUESTS_PER_MINUTE)
     return AnonymousUser()
