@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import CommunityGroup, User
+from config import ratelimit
 from permissions import policy
 from permissions.policy import Perm
 
@@ -38,15 +37,9 @@ class Suggestion:
 
 def may_look_up(user: User, now: datetime | None = None) -> bool:
     """Count one lookup against the member's per-minute allowance."""
-    minute = int((now or timezone.now()).timestamp() // 60)
-    key = f"mention-lookups:{user.pk}:{minute}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= settings.MENTION_LOOKUPS_PER_MINUTE
+    return ratelimit.hit(
+        f"mention-lookups:{user.pk}", settings.MENTION_LOOKUPS_PER_MINUTE, now=now
+    ).allowed
 
 
 def suggestions(author: User, prefix: str) -> list[Suggestion]:

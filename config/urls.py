@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from api.urls import api_urls
 from config.colours import colours_css
 from config.health import healthz
 
@@ -44,6 +45,9 @@ urlpatterns = [
     path("", include("privacy.urls")),
     # Export jobs started from the admin: their archives (issue 24).
     path("exports/", include("exports.urls")),
+    # The read API and members' API tokens (issue 24).
+    path("", include("api.urls")),
+    *api_urls,
 ]
 
 if settings.SERVE_MEDIA:

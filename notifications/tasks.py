@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from api.actions import record_webhook_deliveries
 from config.celery import INFRASTRUCTURE_ERRORS
 from notifications import digests
 from notifications.emails import deliver_email, release_expired_claims
@@ -84,6 +85,10 @@ def dispatch_event(event_id: int) -> None:
             )
         )
         email_ids = fan_out(events, pending)
+        # Outgoing webhooks (issue 24): a consumer of the same batch, in the
+        # same transaction, so an event is sent out once it is dispatched.
+        waiting = set(pending)
+        record_webhook_deliveries([e for e in events if e.pk in waiting])
         Event.objects.filter(pk__in=pending).update(
             attempts=F("attempts") + 1, dispatched_at=timezone.now()
         )

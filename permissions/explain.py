@@ -577,6 +577,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 Perm.KEEP_OWN_STATE,
                 _nothing,
             ),
+            RowSpec(
+                "manage_api_tokens",
+                gettext_lazy("Create and revoke your own read-only API tokens"),
+                Perm.MANAGE_API_TOKENS,
+                _nothing,
+                gettext_lazy("A token reads exactly what its owner may read."),
+            ),
         ),
     ),
     SectionSpec(

@@ -159,6 +159,8 @@ class Perm(StrEnum):
     CREATE_INVITATION = "create_invitation"
     # uploads (issue 22): attaching files to posts, and fetching them
     UPLOAD_FILE = "upload_file"
+    # The read API (issue 24): a member's own personal tokens.
+    MANAGE_API_TOKENS = "manage_api_tokens"
     VIEW_UPLOAD = "view_upload"
     # privacy (issue 24): a member's own data. Asking for an archive and
     # deleting one's account: the member themself (asked of themself);
@@ -962,6 +964,15 @@ def _keep_own_state(actor: Actor, obj: None) -> Decision:
     return ALLOW
 
 
+def _manage_api_tokens(actor: Actor, obj: None) -> Decision:
+    """Create and revoke one's own API tokens. A token reads what its owner
+    reads and nothing more, so every signed-in member may hold some; a
+    suspended or closed account may not (and its tokens stop working)."""
+    if not actor.is_authenticated or actor.is_banned:
+        return deny(_("Sign in first."))
+    return ALLOW
+
+
 # --- Privacy: a member's own data (issue 24) ----------------------------------------------
 
 
@@ -1581,6 +1592,7 @@ _RULES: dict[Perm, Callable[[Actor, Any], Decision]] = {
     Perm.SKIP_POSTING_LIMITS: _skip_posting_limits,
     Perm.EDIT_PROFILE: _edit_profile,
     Perm.KEEP_OWN_STATE: _keep_own_state,
+    Perm.MANAGE_API_TOKENS: _manage_api_tokens,
     Perm.HIDE_POST: _moderate_post,
     Perm.REMOVE_POST: _moderate_post,
     Perm.REDACT_POST: _moderate_post,

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import GroupMembership, InvitedSignup, User, UserVisit
 from accounts.roles import PostRole, Role
+from api.models import ApiToken
 from conversations.models import Ignore, Message, MessageReport
 from drafts.models import Draft
 from forum.actions import QUOTE_LINK, delete_post
@@ -457,6 +458,7 @@ def _erase_private_rows(user: User, now: datetime) -> None:
     Appeal.objects.filter(appellant=user).update(statement="")
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()  # their tokens cascade
+    ApiToken.objects.filter(user=user).delete()  # the read API's tokens
     storage = upload_storage()
     for export in DataExport.objects.filter(user=user):
         if export.storage_name:

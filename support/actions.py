@@ -13,15 +13,12 @@ desk's status updates coming back (issue 18).
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from celery import current_app
 from django.conf import settings
@@ -57,12 +54,11 @@ from support.models import (
     Ticket,
     TicketStatus,
 )
+from support.outbound import post_signed
 from support.signing import (
-    EVENT_HEADER,
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    sign,
     verify,
 )
 
@@ -73,10 +69,7 @@ NOTE_MAX_LENGTH = 500
 DELIVER_TASK = "support.deliver_escalation"
 OUTBOUND_EVENT = "escalation.created"
 MAX_CALLBACK_BYTES = 64 * 1024
-MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "Hearth support webhook"
-# Statuses after which trying again cannot help: the desk refused the request.
-_RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
 class DeliveryFailed(Exception):
@@ -342,56 +335,22 @@ def _post_webhook(desk: SupportDesk | None, ticket: Ticket, now: datetime) -> _O
             % {"brand": ticket.escalation.brand.name},
         )
     body = json.dumps(outbound_payload(ticket), sort_keys=True).encode()
-    timestamp = str(int(now.timestamp()))
-    url = urlsplit(desk.webhook_url)
-    if url.scheme not in ("http", "https") or not url.hostname:
-        return _Outcome(delivered=False, retryable=False, error="Bad webhook URL.")
-    path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    timeout = settings.SUPPORT_WEBHOOK_TIMEOUT
-    connection: http.client.HTTPConnection
-    if url.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            url.hostname,
-            url.port,
-            timeout=timeout,
-            context=ssl.create_default_context(),
-        )
-    else:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: sign(desk.webhook_secret, timestamp, body),
-        IDEMPOTENCY_HEADER: str(ticket.idempotency_key),
-        EVENT_HEADER: OUTBOUND_EVENT,
-    }
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        answer = response.read(MAX_RESPONSE_BYTES)
-        status = response.status
-    except (OSError, http.client.HTTPException) as error:
-        return _Outcome(
-            delivered=False,
-            retryable=True,
-            error=f"{type(error).__name__}: {error}",
-        )
-    finally:
-        connection.close()
-    if 200 <= status < 300:
-        return _Outcome(
-            delivered=True,
-            retryable=False,
-            status_code=status,
-            desk_ticket_id=_desk_ticket_id(answer),
-        )
-    retryable = status >= 500 or status in _RETRYABLE_STATUSES
+    sent = post_signed(
+        desk.webhook_url,
+        desk.webhook_secret,
+        body,
+        timestamp=int(now.timestamp()),
+        event=OUTBOUND_EVENT,
+        idempotency_key=str(ticket.idempotency_key),
+        timeout=settings.SUPPORT_WEBHOOK_TIMEOUT,
+        user_agent=USER_AGENT,
+    )
     return _Outcome(
-        delivered=False,
-        retryable=retryable,
-        status_code=status,
-        error=f"HTTP {status}: {answer[:200].decode(errors='replace')}",
+        delivered=sent.delivered,
+        retryable=sent.retryable,
+        status_code=sent.status_code,
+        error=sent.error,
+        desk_ticket_id=_desk_ticket_id(sent.answer) if sent.delivered else "",
     )
 
 

@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "privacy",
     # Full export of the public community, run from the admin (issue 24).
     "exports",
+    # The read API, its tokens and the outgoing webhooks (issue 24); ninja
+    # for its OpenAPI docs page's static files.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +310,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "groups-expire-memberships": {
         "task": "groups.expire_memberships",
         "schedule": crontab(minute=7),
+    },
+    # api: send webhook deliveries whose task was lost
+    "api-sweep-webhook-deliveries": {
+        "task": "api.sweep_webhook_deliveries",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
     },
     # support: hand over escalations whose delivery task was lost
     "support-sweep-deliveries": {
@@ -669,3 +679,12 @@ SUPPORT_DELIVERY_MAX_ATTEMPTS = env_int("SUPPORT_DELIVERY_MAX_ATTEMPTS", 8)
 # A desk's status callback is refused when its signed timestamp is further
 # than this many seconds from Hearth's clock (replay protection).
 SUPPORT_CALLBACK_WINDOW_SECONDS = env_int("SUPPORT_CALLBACK_WINDOW_SECONDS", 300)
+
+# --- The read API and outgoing webhooks (issue 24) -------------------------------------------
+# Requests a minute per API token, and per IP address without a token.
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
+API_ANONYMOUS_REQUESTS_PER_MINUTE = env_int("API_ANONYMOUS_REQUESTS_PER_MINUTE", 60)
+# Seconds an administrator's webhook receiver has to answer, and attempts
+# (retried with backoff) before a delivery is marked failed.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)

@@ -53,6 +53,7 @@ ACTION_MODULES = sorted(
         ROOT / "drafts" / "actions.py",
         ROOT / "privacy" / "actions.py",
         ROOT / "exports" / "actions.py",
+        ROOT / "api" / "actions.py",
         *(
             path
             for path in (ROOT / "moderation" / "actions").glob("*.py")
@@ -211,6 +212,22 @@ ALLOWLIST: dict[str, str] = {
     "moderation.actions.flags.open_flag_weight": "sums open flags; writes nothing",
     "moderation.actions.sanctions.clean_duration": "validates a duration",
     # support: escalations handed to a desk, and the desk's signed callbacks.
+    # The read API and outgoing webhooks (issue 24)
+    "api.actions.touch_token": "bookkeeping of a token its owner's request just "
+    "used (api.auth checked it); writes only its last-used time",
+    "api.actions.webhook_payload": "builds a webhook's JSON; writes nothing",
+    "api.actions.record_webhook_deliveries": (
+        "a system step of notifications.dispatch_event for events actions "
+        "already authorised; sends only what a visitor may read"
+    ),
+    "api.actions.enqueue_delivery": "queues a task; writes nothing",
+    "api.actions.deliver_webhook": (
+        "a system step of the api.deliver_webhook task: nobody acts; records "
+        "the attempt"
+    ),
+    "api.actions.record_attempt": "records a delivery attempt for the task (and "
+    "the demo); nobody acts",
+    "api.actions.stale_deliveries": "lists deliveries the sweep queues; writes nothing",
     "support.actions.already_escalated": "formats the refusal message; writes nothing",
     "support.actions.enqueue_delivery": (
         "queues the delivery task for a delivery escalate_to_support or send_again "

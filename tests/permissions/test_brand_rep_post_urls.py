@@ -127,6 +127,10 @@ PEER_ENDPOINTS = {
     "delete_account",
     "delete_account_email",
     "delete_account_confirm",
+    # the read API (issue 24): their own tokens, which read what they read
+    # (the API itself is GET only: every POST there is a 405)
+    "tokens",
+    "token_revoke",
 }
 # allauth's deprecated social-account URLs (unnamed): each only redirects,
 # permanently, to its named /accounts/3rdparty/ successor above.

@@ -146,6 +146,7 @@ TABLE = {
     Perm.SKIP_POSTING_LIMITS: ("none", SIGNED_IN - {"new_member"}),
     Perm.EDIT_PROFILE: ("target", set()),  # someone else's profile: nobody
     Perm.KEEP_OWN_STATE: ("none", SIGNED_IN),
+    Perm.MANAGE_API_TOKENS: ("none", SIGNED_IN),
     Perm.HIDE_POST: ("post", MODERATORS_HERE),
     Perm.REMOVE_POST: ("post", MODERATORS_HERE),
     Perm.REDACT_POST: ("post", MODERATORS_HERE),

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from accounts.roles import Role, TrustLevel
+from api.management import demo as api_demo
 from config.celery import app as celery_app
 from conversations.management import demo as conversations_demo
 from elsewhere.management import demo as elsewhere_demo
@@ -182,6 +183,7 @@ class Command(BaseCommand):
         self._step(support_demo.seed(now))  # support: desk, status history
         self._step(conversations_demo.seed(now))  # private conversations
         self._step(uploads_demo.seed(now))  # uploads: a reply with a photo
+        self._step(api_demo.seed(now))  # API token, a webhook and its deliveries
         self._step(privacy_demo.seed(now))  # your data: a ready archive
         self._step(exports_demo.seed(now))  # last: an export of all of the above
 
