@@ -15,6 +15,7 @@ from forum.models import (
     Bookmark,
     BrandRequest,
     Category,
+    Escalation,
     Like,
     Post,
     ReadState,
@@ -223,6 +224,89 @@ def reader_state(actor: Actor, topic: Topic) -> tuple[int, int | None]:
     if row is None:
         return 0, None
     return row[0] or 0, row[1]
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    """One signed-in reader's own state on one page of a topic, read in two
+    queries (forum/cache.py puts it in the page's cache key)."""
+
+    read_up_to: int
+    watch_level: int | None
+    last_post_number: int
+    is_topic_author: bool
+    escalated: bool  # an escalation of theirs on the topic
+    asked_brand: bool  # an open brand request of theirs on the topic
+    # (number, own, liked, bookmark note or None, flagged) of the posts on the
+    # page where any of these is the reader's, in number order.
+    posts: tuple[tuple[int, bool, bool, str | None, bool], ...]
+
+
+def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
+    """The reader's state on *page* of the topic; None for no such topic."""
+    mine = {"user": user, "topic": OuterRef("pk")}
+    row = (
+        Topic.objects.filter(pk=topic_id)
+        .annotate(
+            read=Subquery(
+                ReadState.objects.filter(**mine).values("last_read_number")[:1]
+            ),
+            watch=Subquery(TopicWatch.objects.filter(**mine).values("level")[:1]),
+            # The brand panel's "only you can see this" parts.
+            escalated=Exists(
+                Escalation.objects.filter(topic=OuterRef("pk"), member=user)
+            ),
+            asked=Exists(
+                BrandRequest.objects.filter(
+                    topic=OuterRef("pk"), requested_by=user, answered_at__isnull=True
+                )
+            ),
+        )
+        .values_list(
+            "read", "watch", "last_post_number", "author_id", "escalated", "asked"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    read, watch, last_post_number, author_id, escalated, asked = row
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    last = page * POSTS_PER_PAGE
+    on_post = {"user": user, "post": OuterRef("pk")}
+    rows = (
+        Post.objects.filter(topic_id=topic_id, number__gte=first, number__lte=last)
+        .annotate(
+            liked=Exists(Like.objects.filter(**on_post)),
+            note=Subquery(Bookmark.objects.filter(**on_post).values("note")[:1]),
+            flagged=Exists(
+                Flag.objects.filter(
+                    flagger=user,
+                    post=OuterRef("pk"),
+                    status__in=(FlagStatus.OPEN, FlagStatus.DEFERRED),
+                )
+            ),
+        )
+        .filter(
+            Q(author=user)
+            | Q(liked=True)
+            | Q(note__isnull=False)
+            | Q(flagged=True)
+        )
+        .order_by("number")
+        .values_list("number", "author_id", "liked", "note", "flagged")
+    )
+    return ReaderPage(
+        read_up_to=read or 0,
+        watch_level=watch,
+        last_post_number=last_post_number,
+        is_topic_author=author_id is not None and author_id == user.pk,
+        escalated=escalated,
+        asked_brand=asked,
+        posts=tuple(
+            (number, author == user.pk, liked, note, flagged)
+            for number, author, liked, note, flagged in rows
+        ),
+    )
 
 
 def page_query(params: dict[str, Any]) -> str:
