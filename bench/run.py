@@ -321,6 +321,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--watchers", type=int, default=10_000)
     parser.add_argument(
+        "--database",
+        default="",
+        help="PostgreSQL database to import into and serve (default hearth_bench_<scale>)",
+    )
+    parser.add_argument(
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
     parser.add_argument(
@@ -332,7 +337,7 @@ def main() -> None:
     args.connections = connection_counts(str(args.connections))
     args.scale = str(float(args.scale)).removesuffix(".0")
     VAR.mkdir(parents=True, exist_ok=True)
-    db = "hearth_bench_" + args.scale.replace(".", "_")
+    db = args.database or "hearth_bench_" + args.scale.replace(".", "_")
 
     ensure_wrk()
     data = ensure_dataset(args.scale)

@@ -1,4 +1,5 @@
-"""Whole-page cache for what anonymous visitors see.
+"""Whole-page cache: for anonymous visitors, and for signed-in viewers per
+*viewer class*.
 
 Anonymous pages are the same for every visitor, so the rendered HTML is kept
 in Django's cache (Redis in production) under a key that contains a
@@ -22,10 +23,41 @@ A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
 render from the database and nothing is stored until Redis answers.
 
 One global generation is deliberately simple: a change anywhere invalidates
-every page, which is always correct, and on a forum most anonymous traffic
-reads between two changes. Only responses that carry nothing personal are
-kept: no session cookie on the request, no CSRF token rendered, no cookie set,
-status 200, GET or HEAD, not an htmx partial.
+every page, which is always correct, and on a forum most traffic reads
+between two changes.
+
+**Signed-in viewers** (views decorated with ``cache_page(personal)``): the
+page is kept under a key made of
+
+* the URL and language, as for visitors;
+* the viewer *class* (``viewer_class``): role, superuser and staff flags,
+  active / suspended, the end of a silence, the exact trust level, brand,
+  every group membership, every moderator assignment, decision ownerships
+  and whether the welcome is pending — everything the policy and the
+  templates read about a viewer except who they are;
+* the viewer's own state the page shows outside its holes (``personal``,
+  per view): on a topic page their read position (when part of the topic is
+  unread), watch level, authorship of the topic, their posts, likes,
+  bookmarks and pending flags on that page, whether they escalated or asked a
+  brand there; on a category page, their watch level. Rare by nature, so
+  most members of a class share the entry; ``personal`` returns None where
+  the page cannot be cached for them (a new member's own posts: their edit
+  window closes with time).
+
+What differs between any two viewers is a *hole* (forum/holes.py): the
+header's own part (name, menu, counts), django.contrib.messages, each topic
+row's unread state and the CSRF token. The page is stored *before* its holes
+are filled, and forum.holes.HoleMiddleware fills them for whoever is served,
+cached or not — so a cached page and a fresh render run the same filling
+code. A page that renders state of one viewer that is not a hole marks
+itself ``{% personal_page %}`` (a poll's or an idea's vote, the reader's own
+escalation or brand request) and is never stored. Never stored either:
+non-200 or streaming responses, responses that set a cookie or whose render
+read the CSRF token itself, pages rendered while messages wait; POSTs and
+htmx partials are never served from the cache. tests/forum/
+test_cache_equivalence.py holds every cached page byte-identical to a fresh
+render for ten kinds of viewer, each served what the viewer of their class
+before them cached.
 """
 
 from __future__ import annotations
@@ -53,6 +85,8 @@ from permissions import policy
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "anon-pages:generation"
+# What a view's render leaves for Personal.on_hit (kept with the page).
+PAGE_META_ATTR = "hearth_page_meta"
 # Saving only these User fields changes nothing anonymous visitors see.
 _INVISIBLE_USER_FIELDS = frozenset({"last_login", "last_seen_at", "password"})
 
@@ -106,7 +140,7 @@ class Personal:
     ``key`` joins the cache key (rare personal state: their own posts on
     the page, what they liked or bookmarked there, their read position, their
     watch level); ``on_hit`` runs when the page is served from the cache, with
-    the metadata the render left (``request.hearth_page_meta``), for what the
+    the metadata the render left (``PAGE_META_ATTR`` on the request), for what the
     view would have done besides rendering (moving the read marker).
     """
 
@@ -242,7 +276,7 @@ def cache_page(
                     response.content,
                     response["Content-Type"],
                     hole_nonce,
-                    getattr(request, "hearth_page_meta", {}),
+                    getattr(request, PAGE_META_ATTR, {}),
                 )
                 cache.set(key, entry, ttl())
                 response["X-Hearth-Cache"] = "miss"

@@ -137,7 +137,7 @@ def _unread(request: HttpRequest, args: list[str]) -> dict[str, tuple[int, bool]
 
     user = request.user
     if not user.is_authenticated:
-        return {arg: (0, False) for arg in args}
+        return dict.fromkeys(args, (0, False))
     topics = {arg: tuple(int(n) for n in arg.split(".")) for arg in args}
     read = dict(
         ReadState.objects.filter(

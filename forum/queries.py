@@ -287,10 +287,7 @@ def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
             ),
         )
         .filter(
-            Q(author=user)
-            | Q(liked=True)
-            | Q(note__isnull=False)
-            | Q(flagged=True)
+            Q(author=user) | Q(liked=True) | Q(note__isnull=False) | Q(flagged=True)
         )
         .order_by("number")
         .values_list("number", "author_id", "liked", "note", "flagged")

@@ -21,7 +21,7 @@ from accounts.roles import TrustLevel
 from accounts.typing import AuthedHttpRequest
 from elsewhere import queries as elsewhere_queries
 from forum import actions, fragments, queries, search
-from forum.cache import Personal, cache_anonymous_page, cache_page
+from forum.cache import PAGE_META_ATTR, Personal, cache_anonymous_page, cache_page
 from forum.forms import (
     AskBrandForm,
     EditPostForm,
@@ -158,7 +158,6 @@ def _topic_personal(
         ),
         on_hit=on_hit,
     )
-
 
 
 @require_GET
@@ -332,7 +331,7 @@ def _render_topic(
         actions.mark_read(request.user, topic, posts[-1].number)
     if posts:
         # A page served from the cache moves the read marker the same way.
-        setattr(request, "hearth_page_meta", {"last_number": posts[-1].number})
+        setattr(request, PAGE_META_ATTR, {"last_number": posts[-1].number})
     first_post = posts[0] if posts and posts[0].number == 1 else None
     reply_check = policy.check(request.user, Perm.REPLY, topic)
     if reply_form is None and reply_check.allowed:

@@ -90,7 +90,9 @@ def test_members_of_one_class_share_a_page_with_their_own_header(forum):
         assert b"@@" not in served.content and b"@@" not in again.content
 
 
-def test_likes_and_bookmarks_stay_with_the_member(forum, django_capture_on_commit_callbacks):
+def test_likes_and_bookmarks_stay_with_the_member(
+    forum, django_capture_on_commit_callbacks
+):
     alice, bruno = _client(forum["alice"]), _client(forum["bruno"])
     topic = forum["topic"]
     url = topic.get_absolute_url()

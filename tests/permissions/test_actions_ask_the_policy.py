@@ -61,6 +61,10 @@ ACTION_MODULES = sorted(
 
 # "module.function": why it need not ask the policy. Keep each reason true.
 ALLOWLIST: dict[str, str] = {
+    # The per-class page cache (issue 21).
+    "forum.actions.record_read": "moves the reader's own read marker on a topic "
+    "page served from the per-class cache, rendered for their class after the "
+    "policy's VIEW_TOPIC",
     # Invitations (issue 23)
     "accounts.actions.invitation_problem": "says why an invitation can't be used; "
     "writes nothing",
