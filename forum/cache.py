@@ -79,7 +79,6 @@ from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from config.resilience import on_reconnect
 from forum import holes
 from forum.models import Category, Like, Tag
-from forum.templatetags.holes import PERSONAL_ATTR
 from permissions import policy
 
 logger = logging.getLogger(__name__)
@@ -235,13 +234,14 @@ def cache_page(
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
             user = request.user
-            found: Personal | None = Personal()
+            found = Personal()
             if user.is_authenticated:
                 if personal is None or _messages_waiting(request):
                     return view(request, *args, **kwargs)
-                found = personal(request, *args, **kwargs)
-                if found is None:
+                own = personal(request, *args, **kwargs)
+                if own is None:
                     return view(request, *args, **kwargs)
+                found = own
                 key = _key(request, ("member", *viewer_class(user), *found.key))
             elif settings.SESSION_COOKIE_NAME in request.COOKIES:
                 # A visitor with a session (messages, a signed-out member).
@@ -264,7 +264,7 @@ def cache_page(
                 and not response.streaming
                 and not response.cookies
                 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-                and not getattr(request, PERSONAL_ATTR, False)
+                and not getattr(request, holes.PERSONAL_ATTR, False)
                 and request.user.is_authenticated == user.is_authenticated
                 and not _messages_waiting(request)
             ):

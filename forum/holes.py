@@ -35,6 +35,9 @@ from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
 NONCE_ATTR = "_hearth_hole_nonce"
+# Set by {% personal_page %}: this render shows one viewer's state outside
+# the holes, so the per-class cache never stores it (forum/cache.py).
+PERSONAL_ATTR = "_hearth_personal_page"
 
 Filler = Callable[[HttpRequest, list[str]], dict[str, str]]
 FILLERS: dict[str, Filler] = {}

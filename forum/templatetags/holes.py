@@ -16,8 +16,6 @@ from forum import holes
 
 register = template.Library()
 
-PERSONAL_ATTR = "_hearth_personal_page"
-
 
 @register.simple_tag(takes_context=True)
 def hole(context: template.Context, kind: str, *args: Any) -> str:
@@ -32,5 +30,5 @@ def hole(context: template.Context, kind: str, *args: Any) -> str:
 def personal_page(context: template.Context) -> str:
     request = context.get("request")
     if request is not None:
-        setattr(request, PERSONAL_ATTR, True)
+        setattr(request, holes.PERSONAL_ATTR, True)
     return ""
