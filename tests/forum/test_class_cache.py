@@ -208,3 +208,29 @@ def test_cached_signed_in_pages_are_a_small_constant_number_of_queries(
     large = {name: _count(alice, url) for name, url in _urls(forum).items()}
 
     assert small == large == PINNED
+
+
+def test_a_members_own_brand_request_is_never_shared(
+    forum, django_capture_on_commit_callbacks
+):
+    """The brand panel's "You asked …" is the member's own: it is in the topic
+    page's key (so Bruno never reads Alice's entry, nor she his) and the page
+    marks itself personal (so it is never stored at all)."""
+    from tests.factories import make_brand
+
+    brand = make_brand()
+    alice, bruno = _client(forum["alice"]), _client(forum["bruno"])
+    topic = forum["topic"]
+    url = topic.get_absolute_url() + "?page=2"
+    bruno.get(url)
+    assert bruno.get(url)["X-Hearth-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.ask_brand(forum["alice"], topic, brand)
+    asked = b"You asked Brevetto to respond"
+    for _ in range(2):
+        mine = alice.get(url)
+        assert asked in mine.content
+        assert mine.get("X-Hearth-Cache") != "hit"
+        theirs = bruno.get(url)
+        assert asked not in theirs.content
+    assert theirs["X-Hearth-Cache"] == "hit"
