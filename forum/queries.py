@@ -45,27 +45,6 @@ def topic_list(actor: Actor, topics: QuerySet[Topic] | None = None) -> QuerySet[
     )
 
 
-def attach_read_state(actor: Actor, topics: Sequence[Topic]) -> None:
-    """Set `unread_count` and `is_new` on each topic, with one query."""
-    for topic in topics:
-        topic.unread_count = 0
-        topic.is_new = False
-        topic.last_read_number = 0
-    if not actor.is_authenticated or not topics:
-        return
-    read = dict(
-        ReadState.objects.filter(
-            user=actor, topic__in=[t.pk for t in topics]
-        ).values_list("topic_id", "last_read_number")
-    )
-    for topic in topics:
-        if topic.pk not in read:
-            topic.is_new = True
-            continue
-        topic.last_read_number = read[topic.pk]
-        topic.unread_count = max(0, topic.last_post_number - read[topic.pk])
-
-
 def visible_categories(actor: Actor) -> list[Category]:
     """Top-level categories with their visible children in `.visible_children`.
 

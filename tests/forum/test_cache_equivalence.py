@@ -10,7 +10,12 @@ category, the topic's first and last page, a profile, search.
 
 "Caches on" is the configured cache (local memory under `make test`, Redis
 in CI), warmed by the previous round of requests, so each round reads what
-was cached before the change it follows. "Caches off" swaps the cache for
+was cached before the change it follows. Signed-in pages are cached per
+viewer class (forum/cache.py): the member, a moderator here, the brand
+representative, the admin and the silenced member each have a *twin* of the
+same class who reads just before them, so after every change they are
+served the page their twin's render left, with their own holes filled —
+and the test asserts those were cache hits. "Caches off" swaps the cache for
 Django's DummyCache (nothing is ever found or kept) with ANON_CACHE_SECONDS=0.
 Relative times ("3 minutes ago") would drift between two renders a minute
 apart, so the clock is a fixed instant that moves a millisecond per reading.
