@@ -356,6 +356,11 @@ def main() -> None:
         help="comma-separated watcher counts for the fan-out timing",
     )
     parser.add_argument(
+        "--database",
+        default="",
+        help="PostgreSQL database to import into and serve (default hearth_bench_<scale>)",
+    )
+    parser.add_argument(
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
     parser.add_argument(

@@ -928,6 +928,13 @@ def mark_read(user: User, topic: Topic, number: int) -> None:
     _mark_read(user, topic, number)
 
 
+def record_read(user: User, topic_id: int, number: int) -> None:
+    """mark_read for a topic page served from the per-class cache
+    (forum/cache.py): the page was rendered for the reader's viewer class,
+    which passed the policy's VIEW_TOPIC, and *number* is the last post on it."""
+    _mark_read(user, Topic(pk=topic_id), number)
+
+
 def _mark_read(user: User, topic: Topic, number: int) -> None:
     updated = ReadState.objects.filter(
         user=user, topic=topic, last_read_number__lt=number

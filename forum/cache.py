@@ -1,4 +1,5 @@
-"""Whole-page cache for what anonymous visitors see.
+"""Whole-page cache: for anonymous visitors, and for signed-in viewers per
+*viewer class*.
 
 Anonymous pages are the same for every visitor, so the rendered HTML is kept
 in Django's cache (Redis in production) under a key that contains a
@@ -28,10 +29,41 @@ A cache outage is a miss (``config.resilience.ResilientRedisCache``): pages
 render from the database and nothing is stored until Redis answers.
 
 One global generation is deliberately simple: a change anywhere invalidates
-every page, which is always correct, and on a forum most anonymous traffic
-reads between two changes. Only responses that carry nothing personal are
-kept: no session cookie on the request, no CSRF token rendered, no cookie set,
-status 200, GET or HEAD, not an htmx partial.
+every page, which is always correct, and on a forum most traffic reads
+between two changes.
+
+**Signed-in viewers** (views decorated with ``cache_page(personal)``): the
+page is kept under a key made of
+
+* the URL and language, as for visitors;
+* the viewer *class* (``viewer_class``): role, superuser and staff flags,
+  active / suspended, the end of a silence, the exact trust level, brand,
+  every group membership, every moderator assignment, decision ownerships
+  and whether the welcome is pending — everything the policy and the
+  templates read about a viewer except who they are;
+* the viewer's own state the page shows outside its holes (``personal``,
+  per view): on a topic page their read position (when part of the topic is
+  unread), watch level, authorship of the topic, their posts, likes,
+  bookmarks and pending flags on that page, whether they escalated or asked a
+  brand there; on a category page, their watch level. Rare by nature, so
+  most members of a class share the entry; ``personal`` returns None where
+  the page cannot be cached for them (a new member's own posts: their edit
+  window closes with time).
+
+What differs between any two viewers is a *hole* (forum/holes.py): the
+header's own part (name, menu, counts), django.contrib.messages, each topic
+row's unread state and the CSRF token. The page is stored *before* its holes
+are filled, and forum.holes.HoleMiddleware fills them for whoever is served,
+cached or not — so a cached page and a fresh render run the same filling
+code. A page that renders state of one viewer that is not a hole marks
+itself ``{% personal_page %}`` (a poll's or an idea's vote, the reader's own
+escalation or brand request) and is never stored. Never stored either:
+non-200 or streaming responses, responses that set a cookie or whose render
+read the CSRF token itself, pages rendered while messages wait; POSTs and
+htmx partials are never served from the cache. tests/forum/
+test_cache_equivalence.py holds every cached page byte-identical to a fresh
+render for ten kinds of viewer, each served what the viewer of their class
+before them cached.
 """
 
 from __future__ import annotations
@@ -39,6 +71,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -51,11 +84,15 @@ from django.http import HttpRequest, HttpResponse
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from config import db_router
 from config.resilience import on_reconnect
+from forum import holes
 from forum.models import Category, Like, Tag
+from permissions import policy
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "anon-pages:generation"
+# What a view's render leaves for Personal.on_hit (kept with the page).
+PAGE_META_ATTR = "hearth_page_meta"
 # Saving only these User fields changes nothing anonymous visitors see.
 _INVISIBLE_USER_FIELDS = frozenset({"last_login", "last_seen_at", "password"})
 
@@ -104,68 +141,166 @@ def safe_bump() -> None:
         logger.warning("Could not invalidate the anonymous page cache.")
 
 
+@dataclass(frozen=True)
+class Personal:
+    """What of one viewer's own state a page shows outside its holes.
+
+    ``key`` joins the cache key (rare personal state: their own posts on
+    the page, what they liked or bookmarked there, their read position, their
+    watch level); ``on_hit`` runs when the page is served from the cache, with
+    the metadata the render left (``PAGE_META_ATTR`` on the request), for what the
+    view would have done besides rendering (moving the read marker).
+    """
+
+    key: tuple[Any, ...] = ()
+    on_hit: Callable[[dict[str, Any]], None] | None = None
+
+
+# (request, *view args) -> Personal, or None: this page is not cached for them.
+PersonalFn = Callable[..., Personal | None]
+
+
+def viewer_class(user: User) -> tuple[Any, ...]:
+    """Everything about a signed-in viewer that the policy or the page
+    templates read, except their identity: two members with the same class
+    see the same page outside its holes. Conservative on purpose — exact
+    trust level, every group, every moderated category, the silence's end
+    (its reason text shows the date), decision ownerships (ideas)."""
+    silenced_until = user.silenced_until if user.is_silenced else None
+    return (
+        user.role,
+        user.is_superuser,
+        user.is_staff,
+        user.is_active,
+        user.is_banned,
+        silenced_until.isoformat() if silenced_until else "",
+        user.trust_level,
+        user.brand_id,
+        tuple(sorted(user.group_ids)),
+        tuple(sorted(user.assigned_category_ids)),
+        tuple(sorted(policy.decision_scopes(user), key=repr)),
+        user.welcome_pending,
+    )
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     return (
         ttl() > 0
         and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not request.headers.get("HX-Request")
     )
 
 
-def _key(request: HttpRequest) -> str:
+def _key(request: HttpRequest, viewer: tuple[Any, ...] = ()) -> str:
     """The page's key. The generation is kept in the value, not the key, so a
     hit costs one round trip: ``get_many`` reads the page and the current
     generation together (MGET on Redis)."""
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     language = getattr(request, "LANGUAGE_CODE", "")
-    return f"anon-page:v2:{language}:{path}"
+    if not viewer:
+        return f"anon-page:v3:{language}:{path}"
+    digest = hashlib.sha256(repr(viewer).encode()).hexdigest()[:32]
+    return f"class-page:v1:{language}:{path}:{digest}"
 
 
-def _lookup(key: str) -> tuple[int, bytes | None, str]:
-    """(current generation, cached content or None, content type)."""
+def _lookup(key: str) -> tuple[int, tuple[Any, ...] | None]:
+    """(current generation, the cached entry or None)."""
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
     if current is None:
-        return generation(), None, ""
+        return generation(), None
     hit = found.get(key)
-    if hit is not None:
-        page_generation, content, content_type = hit
-        if page_generation == int(current):
-            return int(current), content, content_type
-    return int(current), None, ""
+    if hit is not None and hit[0] == int(current):
+        return int(current), hit
+    return int(current), None
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    if storage is None:
+        return False
+    waiting = len(storage) > 0
+    return waiting
+
+
+def cache_page(
+    personal: PersonalFn | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve a view from the page cache: to visitors without a session, and —
+    when *personal* is given — to signed-in viewers per viewer class.
+
+    The stored page is the render *before* its holes are filled (with the
+    nonce of its markers, forum/holes.py); HoleMiddleware fills them for
+    whoever is served. Never stored: non-200 or streaming responses, pages
+    that set a cookie, rendered a message or marked themselves personal
+    (``{% personal_page %}``), POSTs and htmx partials; a request with
+    messages waiting is never served from the cache.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            user = request.user
+            found = Personal()
+            if user.is_authenticated:
+                if personal is None or _messages_waiting(request):
+                    return view(request, *args, **kwargs)
+                own = personal(request, *args, **kwargs)
+                if own is None:
+                    return view(request, *args, **kwargs)
+                found = own
+                key = _key(request, ("member", *viewer_class(user), *found.key))
+            elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+                # A visitor with a session (messages, a signed-out member).
+                return view(request, *args, **kwargs)
+            else:
+                key = _key(request)
+            current, entry = _lookup(key)
+            if entry is not None:
+                _, content, content_type, hole_nonce, meta = entry
+                response = HttpResponse(content, content_type=content_type)
+                setattr(response, holes.NONCE_ATTR, hole_nonce)
+                if found.on_hit is not None:
+                    found.on_hit(meta)
+                response["X-Hearth-Cache"] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            hole_nonce = getattr(request, holes.NONCE_ATTR, None)
+            if (
+                response.status_code == 200
+                and not response.streaming
+                and not response.cookies
+                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+                and not getattr(request, holes.PERSONAL_ATTR, False)
+                and request.user.is_authenticated == user.is_authenticated
+                and not _messages_waiting(request)
+            ):
+                # Stored under the generation read *before* rendering: a
+                # change committed meanwhile has bumped it, and the page is
+                # a miss.
+                entry = (
+                    current,
+                    response.content,
+                    response["Content-Type"],
+                    hole_nonce,
+                    getattr(request, PAGE_META_ATTR, {}),
+                )
+                cache.set(key, entry, ttl())
+                response["X-Hearth-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorate
 
 
 def cache_anonymous_page(
     view: Callable[..., HttpResponse],
 ) -> Callable[..., HttpResponse]:
-    """Serve *view* from the page cache to visitors without a session."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        key = _key(request)
-        current, content, content_type = _lookup(key)
-        if content is not None:
-            response = HttpResponse(content, content_type=content_type)
-            response["X-Hearth-Cache"] = "hit"
-            return response
-        response = view(request, *args, **kwargs)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and not request.user.is_authenticated
-        ):
-            # Stored under the generation read *before* rendering: a change
-            # committed meanwhile has bumped it, and the page is a miss.
-            cache.set(key, (current, response.content, response["Content-Type"]), ttl())
-            response["X-Hearth-Cache"] = "miss"
-        return response
-
-    return wrapper
+    """Serve *view* from the page cache to visitors without a session only."""
+    return cache_page()(view)
 
 
 # --- Changes made outside actions ------------------------------------------------------

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Brand
+from accounts.roles import TrustLevel
 from accounts.typing import AuthedHttpRequest
 from elsewhere import queries as elsewhere_queries
 from forum import actions, fragments, queries, search
-from forum.cache import cache_anonymous_page
+from forum.cache import PAGE_META_ATTR, Personal, cache_anonymous_page, cache_page
 from forum.forms import (
     AskBrandForm,
     EditPostForm,
@@ -106,22 +107,73 @@ def _post_or_404(request: HttpRequest, post_id: int) -> Post:
 # --- Lists ---------------------------------------------------------------------------------
 
 
+def _no_personal_state(request: HttpRequest, *args: Any, **kwargs: Any) -> Personal:
+    """A list page shows nothing of the viewer's own outside its holes (the
+    header, the rows' unread state, the CSRF token: forum/holes.py)."""
+    return Personal()
+
+
+def _category_personal(request: AuthedHttpRequest, slug: str) -> Personal:
+    """The category page: the member's watch level on it."""
+    level = (
+        CategoryWatch.objects.filter(user=request.user, category__slug=slug)
+        .values_list("level", flat=True)
+        .first()
+    )
+    return Personal(key=(level,))
+
+
+def _topic_personal(
+    request: AuthedHttpRequest, slug: str, topic_id: int
+) -> Personal | None:
+    """A topic page: what of the reader's own it shows outside its holes —
+    their read position (the jump link and the unread divider), watch level,
+    authorship of the topic (accepting answers, a hidden topic) and their
+    posts, likes, bookmarks and pending flags on the page — goes in the key;
+    reading it from the cache moves their read marker as a render would."""
+    user = request.user
+    page = _page_number(request)
+    state = queries.reader_page(user, topic_id, page)
+    if state is None:
+        return None
+    if user.trust_level == TrustLevel.NEW and any(own for _, own, *_ in state.posts):
+        # A new member's edit window closes with time, not with a change.
+        return None
+    read = state.read_up_to
+    first_unread = read + 1 if 0 < read < state.last_post_number else None
+
+    def on_hit(meta: dict[str, Any]) -> None:
+        last_number = meta.get("last_number", 0)
+        if last_number > read:
+            actions.record_read(user, topic_id, last_number)
+
+    return Personal(
+        key=(
+            first_unread,
+            state.watch_level,
+            state.is_topic_author,
+            state.escalated,
+            state.asked_brand,
+            state.posts,
+        ),
+        on_hit=on_hit,
+    )
+
+
 @require_GET
-@cache_anonymous_page
+@cache_page(_no_personal_state)
 def home_view(request: HttpRequest) -> HttpResponse:
     categories = queries.visible_categories(request.user)
     latest = list(queries.topic_list(request.user)[:10])
-    queries.attach_read_state(request.user, latest)
     return render(
         request, "forum/home/index.html", {"categories": categories, "latest": latest}
     )
 
 
 @require_GET
-@cache_anonymous_page
+@cache_page(_no_personal_state)
 def latest_view(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, queries.topic_list(request.user))
-    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -144,7 +196,6 @@ def new_view(request: AuthedHttpRequest) -> HttpResponse:
         ),
     )
     page = _paginate(request, topics)
-    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -164,7 +215,6 @@ def unread_view(request: AuthedHttpRequest) -> HttpResponse:
         request,
         queries.topic_list(request.user, Topic.objects.filter(pk__in=unread_ids)),
     )
-    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -173,7 +223,7 @@ def unread_view(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page
+@cache_page(_category_personal)
 def category_view(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(
         Category.objects.select_related("parent", "restricted_to"), slug=slug
@@ -194,7 +244,6 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         solved_filter = ""
     page = _paginate(request, queries.topic_list(request.user, topics))
-    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/category/index.html",
@@ -215,13 +264,12 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page
+@cache_page(_no_personal_state)
 def tag_view(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     page = _paginate(
         request, queries.topic_list(request.user, Topic.objects.filter(tags=tag))
     )
-    queries.attach_read_state(request.user, page)
     return render(
         request,
         "forum/topic_list/index.html",
@@ -243,7 +291,7 @@ def topic_short_view(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page
+@cache_page(_topic_personal)
 def topic_view(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse:
     topic = _topic_or_404(request, topic_id, follow_merge=True)
     if slug != topic.slug or topic.pk != topic_id:
@@ -281,6 +329,9 @@ def _render_topic(
     read_up_to, watch_level = queries.reader_state(request.user, topic)
     if request.user.is_authenticated and posts and posts[-1].number > read_up_to:
         actions.mark_read(request.user, topic, posts[-1].number)
+    if posts:
+        # A page served from the cache moves the read marker the same way.
+        setattr(request, PAGE_META_ATTR, {"last_number": posts[-1].number})
     first_post = posts[0] if posts and posts[0].number == 1 else None
     reply_check = policy.check(request.user, Perm.REPLY, topic)
     if reply_form is None and reply_check.allowed:

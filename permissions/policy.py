@@ -701,6 +701,12 @@ def _decision_scopes(actor: User) -> list[tuple[int, int | None]]:
     return cached
 
 
+def decision_scopes(actor: User) -> list[tuple[int, int | None]]:
+    """*actor*'s decision ownerships, for what a cached page's viewer class
+    must hold (forum/cache.py)."""
+    return _decision_scopes(actor)
+
+
 def _owns_decisions(actor: User, topic: Topic) -> bool:
     if not may_own_decisions(actor):
         return False

@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.VisitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost: fills each page's personal holes (forum/holes.py) before the
+    # CSRF and messages middleware finish the response.
+    "forum.holes.HoleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                # The CSRF token as a personal hole (after Django's own).
+                "forum.holes.csrf",
             ],
         },
     },

@@ -10,7 +10,12 @@ category, the topic's first and last page, a profile, search.
 
 "Caches on" is the configured cache (local memory under `make test`, Redis
 in CI), warmed by the previous round of requests, so each round reads what
-was cached before the change it follows. "Caches off" swaps the cache for
+was cached before the change it follows. Signed-in pages are cached per
+viewer class (forum/cache.py): the member, a moderator here, the brand
+representative, the admin and the silenced member each have a *twin* of the
+same class who reads just before them, so after every change they are
+served the page their twin's render left, with their own holes filled —
+and the test asserts those were cache hits. "Caches off" swaps the cache for
 Django's DummyCache (nothing is ever found or kept) with ANON_CACHE_SECONDS=0.
 Relative times ("3 minutes ago") would drift between two renders a minute
 apart, so the clock is a fixed instant that moves a millisecond per reading.
@@ -87,16 +92,25 @@ def world(django_capture_on_commit_callbacks):
         make_user(f"regular{n}", trust_level=TrustLevel.REGULAR) for n in range(3)
     ]
     brand = make_brand()
+    silence = START + timedelta(days=3)
+    # Each "twin" has the viewer class of the viewer after it and reads just
+    # before them: what the viewer is served comes from the twin's render.
     viewers: dict[str, User | None] = {
         "anonymous": None,
         "new member": make_user("newcomer", trust_level=TrustLevel.NEW),
+        "member twin": make_user("member_twin"),
         "member": member,
+        "regular reader": make_user("reader", trust_level=TrustLevel.REGULAR),
         "author": author,
+        "moderator twin": make_moderator(machines, "mod_twin"),
         "moderator here": make_moderator(machines, "mod_here"),
         "moderator elsewhere": make_moderator(grinders, "mod_elsewhere"),
+        "brand rep twin": make_user("rep_twin", role=Role.BRAND_REP, brand=brand),
         "brand rep": make_user("rep", role=Role.BRAND_REP, brand=brand),
+        "admin twin": make_admin("admin_twin"),
         "admin": admin,
-        "silenced": make_user("quiet", silenced_until=START + timedelta(days=3)),
+        "silenced twin": make_user("quiet_twin", silenced_until=silence),
+        "silenced": make_user("quiet", silenced_until=silence),
         "suspended": make_user("away", suspended_until=START + timedelta(days=3)),
     }
     with django_capture_on_commit_callbacks(execute=True):
@@ -146,11 +160,16 @@ def _clients(world) -> dict[str, Client]:
     return clients
 
 
-def _compare_every_page(clients: dict[str, Client], pages: list[str], step: str) -> int:
-    hits = 0
+def _compare_every_page(
+    clients: dict[str, Client], pages: list[str], step: str
+) -> set[tuple[str, str]]:
+    """Each viewer's pages, cached against fresh; the (viewer, page) pairs
+    served from the cache."""
+    hits = set()
     for (name, client), url in itertools.product(clients.items(), pages):
         cached = client.get(url)
-        hits += cached.get("X-Hearth-Cache") == "hit"
+        if cached.get("X-Hearth-Cache") == "hit":
+            hits.add((name, url))
         with override_settings(CACHES=CACHES_OFF, ANON_CACHE_SECONDS=0):
             fresh = client.get(url)
         assert cached.status_code == fresh.status_code == 200, (step, name, url)
@@ -217,11 +236,30 @@ def test_cached_pages_are_the_fresh_render_for_every_viewer(
     assert clients["suspended"].get("/")["Location"] == "/suspended/"
     for client, url in itertools.product(clients.values(), pages):
         assert client.get(url).status_code == 200
-    # Unchanged, the anonymous pages come from the cache.
-    assert _compare_every_page(clients, pages, "nothing, again") >= len(pages)
+    # Unchanged, the pages come from the cache: anonymous and signed in.
+    hits = _compare_every_page(clients, pages, "nothing, again")
+    assert {("anonymous", url) for url in pages[:4]} <= hits
+    assert {("member", url) for url in pages[:4]} <= hits
+    home, category, first, last = pages[:4]
     for step, change in changes:
         with django_capture_on_commit_callbacks(execute=True):
             change()
-        # Served from what the round before the change cached, where the
-        # change left it valid (a bookmark changes no visitor's page).
-        _compare_every_page(clients, pages, step)
+        # Every change bumps the generation: each twin renders the page anew
+        # and the viewer after them is served the twin's render, with their
+        # own holes filled, identical to their own fresh render.
+        hits = _compare_every_page(clients, pages, step)
+        shared = {
+            ("admin", home),
+            ("admin", category),
+            ("admin", first),
+            ("admin", last),
+            ("moderator here", home),
+            ("moderator here", first),
+            ("silenced", home),
+            ("silenced", first),
+            ("brand rep", home),
+        }
+        if step not in ("a role change", "a group change"):
+            # The member becomes a moderator at the role change.
+            shared |= {("member", home), ("member", category), ("member", last)}
+        assert shared <= hits, (step, shared - hits)

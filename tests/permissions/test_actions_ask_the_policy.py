@@ -75,6 +75,10 @@ ALLOWLIST: dict[str, str] = {
     "called by the hourly task",
     "privacy.actions.anonymous_username": "formats a name; writes nothing",
     "privacy.actions.anonymous_name": "formats a name; writes nothing",
+    # The per-class page cache (issue 21).
+    "forum.actions.record_read": "moves the reader's own read marker on a topic "
+    "page served from the per-class cache, rendered for their class after the "
+    "policy's VIEW_TOPIC",
     # Invitations (issue 23)
     "accounts.actions.invitation_problem": "says why an invitation can't be used; "
     "writes nothing",
