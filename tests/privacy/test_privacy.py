@@ -257,8 +257,8 @@ def test_deletion_leaves_no_personal_data_in_any_column_and_the_discussion_reada
     _token, secret = api_actions.create_token(member, name=f"{DISPLAY}'s sync")
     client = _client(member)
     # The token reads as the member until the account goes.
-    bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    assert Client().get("/api/v1/categories", **bearer).status_code == 200
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert Client().get("/api/v1/categories", headers=bearer).status_code == 200
 
     # A wrong password re-renders the form with a clear message.
     wrong = client.post(
@@ -303,7 +303,7 @@ def test_deletion_leaves_no_personal_data_in_any_column_and_the_discussion_reada
     # Private data and uploads no post shows are gone.
     assert not DataExport.objects.filter(user=member).exists()
     assert not ApiToken.objects.filter(user=member).exists()
-    assert Client().get("/api/v1/categories", **bearer).status_code == 401
+    assert Client().get("/api/v1/categories", headers=bearer).status_code == 401
     assert not type(world["orphan"]).objects.filter(pk=world["orphan"].pk).exists()
 
 
