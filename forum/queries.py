@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import Exists, OuterRef, Subquery
 
@@ -233,7 +233,9 @@ def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
     where building the two ORM queries cost as much as running them."""
     topic, read, watch = _table(Topic), _table(ReadState), _table(TopicWatch)
     escalation, request = _table(Escalation), _table(BrandRequest)
-    with connection.cursor() as cursor:
+    # A raw cursor bypasses the database router: ask it, so this read goes
+    # to a replica like the page's other reads (config.db_router).
+    with connections[router.db_for_read(Topic) or "default"].cursor() as cursor:
         cursor.execute(
             f"""SELECT t.last_post_number, t.author_id,
                 (SELECT r.last_read_number FROM {read} r

@@ -315,9 +315,14 @@ def test_only_administrators_turn_the_highlights_feed_on():
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_the_pages_cost_the_same_queries_at_two_sizes(client, register, signed_in):
+def test_the_pages_cost_the_same_queries_at_two_sizes(
+    client, register, signed_in, settings
+):
     if signed_in:
         client.force_login(make_user("reader"))
+        # The render itself: pages served from the per-class cache are
+        # pinned in tests/forum/test_class_cache.py.
+        settings.ANON_CACHE_SECONDS = 0
     grinders = make_category("Grinders", slug="grinders")
     first = register(name="Espresso Underground", categories=[grinders])
     actions.store_items(first, _entries(3), now=timezone.now())
