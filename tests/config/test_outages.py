@@ -190,7 +190,7 @@ def _worker_caught_up(stack: Stack) -> bool:
     [(undispatched, unsettled)] = stack.sql(
         "SELECT (SELECT count(*) FROM notifications_event WHERE dispatched_at IS NULL),"
         " (SELECT count(*) FROM notifications_delivery"
-        "  WHERE channel = 'email' AND status IN ('pending', 'sending'))"
+        "  WHERE channel = 'email' AND status IN ('pending', 'claimed', 'sending'))"
     )
     return undispatched == 0 and unsettled == 0
 
