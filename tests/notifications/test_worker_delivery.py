@@ -229,7 +229,7 @@ def _scene():
 
 def _all_emails_settled() -> bool:
     return not Delivery.objects.filter(
-        channel="email", status__in=["pending", "sending"]
+        channel="email", status__in=["pending", "claimed", "sending"]
     ).exists()
 
 
