@@ -495,7 +495,14 @@ def scenario(stack: Stack, scene: dict[str, Any], check: Check) -> dict[str, Any
     reader.cookies.pop("hearth_primary", None)  # as the browser does after 15 s
     before = transactions(stack.replica_url)
     statuses = [reader.get(path).status for path in [topic, *scene["others"], "/"] * 4]
+    # pg_stat_database hears of a backend's transactions only when it flushes
+    # its statistics, up to 10 s later for a connection left idle (the web
+    # nodes keep theirs open): poll, bounded, rather than read once.
+    deadline = time.monotonic() + 15
     used = transactions(stack.replica_url) - before
+    while used < len(statuses) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        used = transactions(stack.replica_url) - before
     check(
         "a member who wrote nothing reads from the standby",
         set(statuses) == {200} and used >= len(statuses),
