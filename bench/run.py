@@ -364,7 +364,9 @@ def main() -> None:
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
     parser.add_argument(
-        "--database", help="PostgreSQL database (default: hearth_bench_<scale>)"
+        "--import-only",
+        action="store_true",
+        help="generate and import the dataset if needed, print the import time and stop",
     )
     parser.add_argument(
         "--export-only",
@@ -387,6 +389,13 @@ def main() -> None:
     meta = json.loads((data / "meta.json").read_text())
     env = django_env(args, db)
     import_seconds = ensure_database(args, data, env, db)
+    if args.import_only:
+        print(
+            f"import: {import_seconds:.0f} s"
+            if import_seconds is not None
+            else f"import: {db} already held the scale {args.scale} forum"
+        )
+        return
     if args.export_only:
         from bench.report import export_line
 
