@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -48,6 +48,22 @@ def on_reconnect(callback: Callable[[], None]) -> None:
     """Run *callback* (once per process) each time the cache comes back."""
     if callback not in _reconnect_callbacks:
         _reconnect_callbacks.append(callback)
+
+
+class _OneClientPerPool(RedisCacheClient):
+    """Django's RedisCacheClient builds a new ``redis.Redis`` for every
+    operation, and each one fills a table of about 170 response callbacks: a
+    fifth of a millisecond per call, four calls on a signed-in page. One
+    client per connection pool does the same work (redis-py's clients are
+    thread-safe; the pool hands out the connections)."""
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = cast(Any, self)._get_connection_pool(write)
+        clients: dict[int, Any] = self.__dict__.setdefault("_hearth_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = cast(Any, self)._client(connection_pool=pool)
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -69,6 +85,7 @@ class ResilientRedisCache(RedisCache):
         self.max_dirty_keys = int(options.pop("MAX_DIRTY_KEYS", 10000))
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = _OneClientPerPool
         self._lock = threading.Lock()
         self._down_until = 0.0  # monotonic; 0 while Redis answers
         self._down_since = 0.0

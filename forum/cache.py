@@ -80,12 +80,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import LazyObject, empty
 
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from config import db_router
 from config.resilience import on_reconnect
 from forum import holes
 from forum.models import Category, Like, Tag
+from ideas.models import DecisionOwner
+from moderation.models import ModeratorAssignment
 from permissions import policy
 
 logger = logging.getLogger(__name__)
@@ -166,6 +169,12 @@ def viewer_class(user: User) -> tuple[Any, ...]:
     see the same page outside its holes. Conservative on purpose — exact
     trust level, every group, every moderated category, the silence's end
     (its reason text shows the date), decision ownerships (ideas)."""
+    return _user_part(user) + _relations(user)
+
+
+def _user_part(user: User) -> tuple[Any, ...]:
+    """The class's part read from the user row itself (loaded by every
+    signed-in request anyway)."""
     silenced_until = user.silenced_until if user.is_silenced else None
     return (
         user.role,
@@ -176,11 +185,65 @@ def viewer_class(user: User) -> tuple[Any, ...]:
         silenced_until.isoformat() if silenced_until else "",
         user.trust_level,
         user.brand_id,
+        user.welcome_pending,
+    )
+
+
+def _relations(user: User) -> tuple[Any, ...]:
+    """The class's part read from other tables: groups, moderator
+    assignments, decision ownerships (two queries)."""
+    return (
         tuple(sorted(user.group_ids)),
         tuple(sorted(user.assigned_category_ids)),
         tuple(sorted(policy.decision_scopes(user), key=repr)),
-        user.welcome_pending,
     )
+
+
+def _real(user: User) -> User:
+    """The user behind ``request.user``'s lazy proxy."""
+    if isinstance(user, LazyObject):
+        lazy: Any = user
+        if lazy._wrapped is empty:
+            lazy._setup()
+        real: User = lazy._wrapped
+        return real
+    return user
+
+
+def _viewer_key(user: User) -> str:
+    return f"viewer:v1:{user.pk}"
+
+
+def class_and_generation(user: User) -> tuple[tuple[Any, ...], int]:
+    """(``viewer_class(user)``, the current generation), in one cache round
+    trip when the viewer's relations are cached.
+
+    The relations (groups, moderator assignments, decision ownerships) are
+    kept in the cache per member *under the generation read before loading
+    them*, exactly as pages are: every change to them bumps the generation
+    (GroupMembership, ModeratorAssignment and DecisionOwner saves and deletes,
+    ``connect_signals``), so a stored entry is used only while nothing has
+    changed since it was read. The row's own fields are always this
+    request's."""
+    key = _viewer_key(user)
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        return viewer_class(user), generation()
+    entry = found.get(key)
+    if entry is not None and entry[0] == int(current):
+        groups, assignments, scopes = entry[1]
+        # The rest of the request (the policy, the header) reads them from
+        # the user object: no query for them either.
+        real = _real(user)
+        real.__dict__.setdefault(
+            "_memberships", (frozenset(groups), frozenset(assignments))
+        )
+        real.__dict__.setdefault("decision_scopes", list(scopes))
+        return (*_user_part(user), groups, assignments, scopes), int(current)
+    relations = _relations(user)
+    cache.set(key, (int(current), relations), ttl())
+    return _user_part(user) + relations, int(current)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -213,6 +276,37 @@ def _lookup(key: str) -> tuple[int, tuple[Any, ...] | None]:
     if hit is not None and hit[0] == int(current):
         return int(current), hit
     return int(current), None
+
+
+def _entry(key: str, current: int) -> tuple[Any, ...] | None:
+    """The entry under *key* if it was stored under generation *current*
+    (read just before; a page stored under a later one is a miss)."""
+    hit = cache.get(key)
+    if hit is not None and hit[0] == current:
+        return tuple(hit)
+    return None
+
+
+VIEWER_ATTR = "_hearth_viewer"
+
+
+def remember_viewer(
+    request: HttpRequest, viewer: tuple[Any, ...], current: int
+) -> None:
+    """Keep the viewer's class digest and the generation on the request, for
+    the header's hole (forum/holes.py) to key its own cache on."""
+    digest = hashlib.sha256(repr(viewer).encode()).hexdigest()[:32]
+    setattr(request, VIEWER_ATTR, (digest, current))
+
+
+def viewer_of(request: HttpRequest) -> tuple[str, int]:
+    """(class digest, generation) of the signed-in viewer of *request*."""
+    known = getattr(request, VIEWER_ATTR, None)
+    if known is None:
+        viewer, current = class_and_generation(request.user)  # type: ignore[arg-type]
+        remember_viewer(request, viewer, current)
+        known = getattr(request, VIEWER_ATTR)
+    return known
 
 
 def _messages_waiting(request: HttpRequest) -> bool:
@@ -251,13 +345,16 @@ def cache_page(
                 if own is None:
                     return view(request, *args, **kwargs)
                 found = own
-                key = _key(request, ("member", *viewer_class(user), *found.key))
+                viewer, known = class_and_generation(user)
+                remember_viewer(request, viewer, known)
+                key = _key(request, ("member", *viewer, *found.key))
+                current, entry = known, _entry(key, known)
             elif settings.SESSION_COOKIE_NAME in request.COOKIES:
                 # A visitor with a session (messages, a signed-out member).
                 return view(request, *args, **kwargs)
             else:
                 key = _key(request)
-            current, entry = _lookup(key)
+                current, entry = _lookup(key)
             if entry is not None:
                 _, content, content_type, hole_nonce, meta = entry
                 response = HttpResponse(content, content_type=content_type)
@@ -321,7 +418,19 @@ def connect_signals() -> None:
     # Topics and posts change only in actions, which bump explicitly; these
     # also change outside actions (a profile edit, group flair, a brand's
     # name, the admin).
-    for model in (Category, Tag, Like, User, CommunityGroup, GroupMembership, Brand):
+    # Moderator assignments and decision ownerships change no page by
+    # themselves, but they are part of a viewer's class (class_and_generation).
+    for model in (
+        Category,
+        Tag,
+        Like,
+        User,
+        CommunityGroup,
+        GroupMembership,
+        Brand,
+        ModeratorAssignment,
+        DecisionOwner,
+    ):
         uid = f"forum.cache:{model.__name__}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")

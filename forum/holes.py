@@ -24,6 +24,7 @@ Kinds:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -124,9 +125,60 @@ def csrf(request: HttpRequest) -> dict[str, Any]:
 # --- Fillers ---------------------------------------------------------------------------
 
 
+NAV_TTL = 300
+
+
 @filler("nav")
 def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
-    return {"": render_to_string("_partials/nav_user.html", request=request)}
+    """The signed-in header, rendered once per member and kept in the cache
+    under everything it shows: the viewer's class and the content generation
+    (name, avatar, role, which menu entries), every count in it (read fresh,
+    in one query for a member), the page it is on (``aria-current``) and the
+    language. Only its CSRF marker differs between two requests: the stored
+    HTML carries the nonce of the render that made it, swapped for this
+    request's."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from conversations.queries import header_counts
+    from forum import cache as page_cache
+    from forum.templatetags.work_nav import work_nav
+
+    user = request.user
+    if not user.is_authenticated:
+        return {"": render_to_string("_partials/nav_user.html", request=request)}
+    notifications, conversations = header_counts(user)
+    request._hearth_unread_conversations = conversations  # type: ignore[attr-defined]
+    request._hearth_unread_notifications = notifications  # type: ignore[attr-defined]
+    work = work_nav(user)
+    digest, current = page_cache.viewer_of(request)
+    match = request.resolver_match
+    where = (match.view_name, match.app_name) if match else ("", "")
+    key = (
+        "nav:v1:"
+        + hashlib.sha256(
+            repr(
+                (
+                    user.pk,
+                    digest,
+                    current,
+                    notifications,
+                    conversations,
+                    work,
+                    where,
+                    get_language(),
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    mine = nonce(request)
+    stored = cache.get(key)  # an outage is a miss (config.resilience)
+    if stored is not None:
+        their_nonce, html = stored
+        return {"": html.replace(f"@@{their_nonce}:", f"@@{mine}:")}
+    html = render_to_string("_partials/nav_user.html", {"work": work}, request=request)
+    cache.set(key, (mine, html), NAV_TTL)
+    return {"": html}
 
 
 @filler("messages")

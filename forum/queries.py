@@ -233,61 +233,71 @@ def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
     where building the two ORM queries cost as much as running them."""
     topic, read, watch = _table(Topic), _table(ReadState), _table(TopicWatch)
     escalation, request = _table(Escalation), _table(BrandRequest)
+    post, like, bookmark, flag = (
+        _table(Post),
+        _table(Like),
+        _table(Bookmark),
+        _table(Flag),
+    )
+    # One round trip: the topic's row (kind 0) then the reader's posts on the
+    # page (kind 1), in the same eight columns; truth values as 0 / 1.
+    sql = f"""
+        SELECT 0 AS kind, t.last_post_number AS n, t.author_id AS a,
+            (SELECT r.last_read_number FROM {read} r
+             WHERE r.topic_id = t.id AND r.user_id = %s) AS c4,
+            (SELECT w.level FROM {watch} w
+             WHERE w.topic_id = t.id AND w.user_id = %s) AS c5,
+            CASE WHEN EXISTS(SELECT 1 FROM {escalation} e
+                   WHERE e.topic_id = t.id AND e.member_id = %s)
+                 THEN 1 ELSE 0 END AS c6,
+            CASE WHEN EXISTS(SELECT 1 FROM {request} b
+                   WHERE b.topic_id = t.id AND b.requested_by_id = %s
+                   AND b.answered_at IS NULL)
+                 THEN 1 ELSE 0 END AS c7,
+            CAST(NULL AS TEXT) AS note
+        FROM {topic} t WHERE t.id = %s
+        UNION ALL
+        SELECT 1, number, author_id, liked, flagged, 0, 0, note FROM (
+            SELECT p.number, p.author_id,
+                CASE WHEN EXISTS(SELECT 1 FROM {like} l
+                       WHERE l.post_id = p.id AND l.user_id = %s)
+                     THEN 1 ELSE 0 END AS liked,
+                (SELECT k.note FROM {bookmark} k
+                 WHERE k.post_id = p.id AND k.user_id = %s) AS note,
+                CASE WHEN EXISTS(SELECT 1 FROM {flag} f
+                       WHERE f.post_id = p.id AND f.flagger_id = %s
+                       AND f.status IN (%s, %s))
+                     THEN 1 ELSE 0 END AS flagged
+            FROM {post} p
+            WHERE p.topic_id = %s AND p.number >= %s AND p.number <= %s
+        ) mine
+        WHERE author_id = %s OR liked = 1 OR note IS NOT NULL OR flagged = 1
+        ORDER BY 1, 2"""  # noqa: S608 (table names only)
+    params: list[int | str] = [
+        *([user.pk] * 4),
+        topic_id,
+        *([user.pk] * 3),
+        FlagStatus.OPEN,
+        FlagStatus.DEFERRED,
+        topic_id,
+        (page - 1) * POSTS_PER_PAGE + 1,
+        page * POSTS_PER_PAGE,
+        user.pk,
+    ]
     # A raw cursor bypasses the database router: ask it, so this read goes
     # to a replica like the page's other reads (config.db_router).
     with connections[router.db_for_read(Topic) or "default"].cursor() as cursor:
-        cursor.execute(
-            f"""SELECT t.last_post_number, t.author_id,
-                (SELECT r.last_read_number FROM {read} r
-                 WHERE r.topic_id = t.id AND r.user_id = %s),
-                (SELECT w.level FROM {watch} w
-                 WHERE w.topic_id = t.id AND w.user_id = %s),
-                EXISTS(SELECT 1 FROM {escalation} e
-                       WHERE e.topic_id = t.id AND e.member_id = %s),
-                EXISTS(SELECT 1 FROM {request} b
-                       WHERE b.topic_id = t.id AND b.requested_by_id = %s
-                       AND b.answered_at IS NULL)
-            FROM {topic} t WHERE t.id = %s""",  # noqa: S608 (table names only)
-            [user.pk, user.pk, user.pk, user.pk, topic_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        last_post_number, author_id, read_up_to, watch_level, escalated, asked = row
-        post, like, bookmark, flag = (
-            _table(Post),
-            _table(Like),
-            _table(Bookmark),
-            _table(Flag),
-        )
-        cursor.execute(
-            f"""SELECT number, author_id, liked, note, flagged FROM (
-                SELECT p.number, p.author_id,
-                    EXISTS(SELECT 1 FROM {like} l
-                           WHERE l.post_id = p.id AND l.user_id = %s) AS liked,
-                    (SELECT k.note FROM {bookmark} k
-                     WHERE k.post_id = p.id AND k.user_id = %s) AS note,
-                    EXISTS(SELECT 1 FROM {flag} f
-                           WHERE f.post_id = p.id AND f.flagger_id = %s
-                           AND f.status IN (%s, %s)) AS flagged
-                FROM {post} p
-                WHERE p.topic_id = %s AND p.number >= %s AND p.number <= %s
-            ) mine
-            WHERE author_id = %s OR liked OR note IS NOT NULL OR flagged
-            ORDER BY number""",  # noqa: S608 (table names only)
-            [
-                user.pk,
-                user.pk,
-                user.pk,
-                FlagStatus.OPEN,
-                FlagStatus.DEFERRED,
-                topic_id,
-                (page - 1) * POSTS_PER_PAGE + 1,
-                page * POSTS_PER_PAGE,
-                user.pk,
-            ],
-        )
-        rows = cursor.fetchall()
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    if not found or found[0][0] != 0:
+        return None
+    _, last_post_number, author_id, read_up_to, watch_level, escalated, asked, _ = (
+        found[0]
+    )
+    rows = [
+        (n, a, liked, note, flagged)
+        for _, n, a, liked, flagged, _, _, note in found[1:]
+    ]
     return ReaderPage(
         read_up_to=read_up_to or 0,
         watch_level=watch_level,
