@@ -43,11 +43,32 @@ class HearthModelBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         # Only is_active here: SuspensionMiddleware ends a suspended member's
         # session itself, with an explanation.
-        try:
-            user = User._default_manager.get(pk=user_id)
-        except User.DoesNotExist:
+        user = _user_with_header_counts(user_id)
+        if user is None:
             return None
         return user if super().user_can_authenticate(user) else None
+
+
+def _user_with_header_counts(user_id: Any) -> User | None:
+    """The user's row and, in the same query, the header's unread counts
+    (``hearth_unread_notifications``, ``hearth_unread_conversations``): a
+    page served from the per-class cache shows them without a query of its
+    own (forum/holes.py; a page whose view ran reads them again, after the
+    view's changes)."""
+    from conversations.queries import header_counts_columns
+
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    table = User._meta.db_table
+    found = list(
+        User.objects.raw(
+            f"SELECT u.*, {header_counts_columns('u.id')} FROM {table} u WHERE u.id = %s",  # noqa: S608
+            [pk],
+        )
+    )
+    return found[0] if found else None
 
 
 class HearthAuthenticationBackend(AuthenticationBackend):
@@ -63,9 +84,8 @@ class HearthAuthenticationBackend(AuthenticationBackend):
         return super().user_can_authenticate(user) and not is_suspended(user)
 
     def get_user(self, user_id: Any) -> User | None:
-        try:
-            user = User._default_manager.get(pk=user_id)
-        except User.DoesNotExist:
+        user = _user_with_header_counts(user_id)
+        if user is None:
             return None
         return user if super().user_can_authenticate(user) else None
 

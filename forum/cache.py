@@ -192,10 +192,13 @@ def _user_part(user: User) -> tuple[Any, ...]:
 def _relations(user: User) -> tuple[Any, ...]:
     """The class's part read from other tables: groups, moderator
     assignments, decision ownerships (two queries)."""
+    # Decision ownerships matter only to whom the policy lets own decisions
+    # (a role in the row): no query for anyone else.
+    scopes = policy.decision_scopes(user) if policy.may_own_decisions(user) else []
     return (
         tuple(sorted(user.group_ids)),
         tuple(sorted(user.assigned_category_ids)),
-        tuple(sorted(policy.decision_scopes(user), key=repr)),
+        tuple(sorted(scopes, key=repr)),
     )
 
 
@@ -214,9 +217,43 @@ def _viewer_key(user: User) -> str:
     return f"viewer:v1:{user.pk}"
 
 
-def class_and_generation(user: User) -> tuple[tuple[Any, ...], int]:
-    """(``viewer_class(user)``, the current generation), in one cache round
-    trip when the viewer's relations are cached.
+@dataclass
+class Viewer:
+    """A signed-in viewer as the caches see them: their class, the
+    generation it was read under, and what is kept with it in the cache —
+    their relations and the header variants rendered for them
+    (forum/holes.py), ``{variant key: (nonce, html)}``."""
+
+    user_pk: int
+    key: tuple[Any, ...]
+    generation: int
+    relations: tuple[Any, ...]
+    navs: dict[str, tuple[str, str]]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self.key).encode()).hexdigest()[:32]
+
+    def keep_nav(self, variant: str, stored: tuple[str, str]) -> None:
+        """Keep a header variant with the viewer (the newest NAV_VARIANTS)."""
+        self.navs[variant] = stored
+        while len(self.navs) > NAV_VARIANTS:
+            del self.navs[next(iter(self.navs))]
+        cache.set(
+            f"viewer:v2:{self.user_pk}",
+            (self.generation, self.relations, self.navs),
+            ttl(),
+        )
+
+
+# Header variants kept per member: one per page kind they visit (the
+# current-page link) and count they see; a member reading topics uses one.
+NAV_VARIANTS = 6
+
+
+def load_viewer(user: User, *, cached_relations: bool = True) -> Viewer:
+    """The viewer, in one cache round trip (the generation and the entry
+    kept for them) when the entry is current.
 
     The relations (groups, moderator assignments, decision ownerships) are
     kept in the cache per member *under the generation read before loading
@@ -224,15 +261,23 @@ def class_and_generation(user: User) -> tuple[tuple[Any, ...], int]:
     (GroupMembership, ModeratorAssignment and DecisionOwner saves and deletes,
     ``connect_signals``), so a stored entry is used only while nothing has
     changed since it was read. The row's own fields are always this
-    request's."""
-    key = _viewer_key(user)
+    request's.
+
+    With ``cached_relations=False`` (a page whose view runs: its policy
+    checks read the relations anyway) they are read from the database, so
+    such a page runs the same queries whatever the cache holds; only the
+    header variants come from the entry."""
+    key = f"viewer:v2:{user.pk}"
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
     if current is None:
-        return viewer_class(user), generation()
+        return Viewer(user.pk, viewer_class(user), generation(), (), {})
     entry = found.get(key)
-    if entry is not None and entry[0] == int(current):
-        groups, assignments, scopes = entry[1]
+    if entry is not None and entry[0] != int(current):
+        entry = None
+    if entry is not None and cached_relations:
+        _, relations, navs = entry
+        groups, assignments, scopes = relations
         # The rest of the request (the policy, the header) reads them from
         # the user object: no query for them either.
         real = _real(user)
@@ -240,10 +285,22 @@ def class_and_generation(user: User) -> tuple[tuple[Any, ...], int]:
             "_memberships", (frozenset(groups), frozenset(assignments))
         )
         real.__dict__.setdefault("decision_scopes", list(scopes))
-        return (*_user_part(user), groups, assignments, scopes), int(current)
+        return Viewer(
+            user.pk, (*_user_part(user), *relations), int(current), relations, navs
+        )
     relations = _relations(user)
-    cache.set(key, (int(current), relations), ttl())
-    return _user_part(user) + relations, int(current)
+    if entry is not None and tuple(entry[1]) == relations:
+        navs = entry[2]
+    else:
+        navs = {}
+        cache.set(key, (int(current), relations, navs), ttl())
+    return Viewer(user.pk, _user_part(user) + relations, int(current), relations, navs)
+
+
+def class_and_generation(user: User) -> tuple[tuple[Any, ...], int]:
+    """(``viewer_class(user)``, the current generation): ``load_viewer``."""
+    viewer = load_viewer(user)
+    return viewer.key, viewer.generation
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -288,25 +345,18 @@ def _entry(key: str, current: int) -> tuple[Any, ...] | None:
 
 
 VIEWER_ATTR = "_hearth_viewer"
+# Set on a request served from the page cache: no view ran.
+HIT_ATTR = "_hearth_cache_hit"
 
 
-def remember_viewer(
-    request: HttpRequest, viewer: tuple[Any, ...], current: int
-) -> None:
-    """Keep the viewer's class digest and the generation on the request, for
-    the header's hole (forum/holes.py) to key its own cache on."""
-    digest = hashlib.sha256(repr(viewer).encode()).hexdigest()[:32]
-    setattr(request, VIEWER_ATTR, (digest, current))
-
-
-def viewer_of(request: HttpRequest) -> tuple[str, int]:
-    """(class digest, generation) of the signed-in viewer of *request*."""
-    known = getattr(request, VIEWER_ATTR, None)
-    if known is None:
-        viewer, current = class_and_generation(request.user)  # type: ignore[arg-type]
-        remember_viewer(request, viewer, current)
-        known = getattr(request, VIEWER_ATTR)
-    return known
+def viewer_of(request: HttpRequest, *, cached_relations: bool = False) -> Viewer:
+    """The signed-in viewer of *request* (loaded once per request; see
+    ``load_viewer`` for *cached_relations*)."""
+    viewer: Viewer | None = getattr(request, VIEWER_ATTR, None)
+    if viewer is None:
+        viewer = load_viewer(request.user, cached_relations=cached_relations)  # type: ignore[arg-type]
+        setattr(request, VIEWER_ATTR, viewer)
+    return viewer
 
 
 def _messages_waiting(request: HttpRequest) -> bool:
@@ -345,10 +395,9 @@ def cache_page(
                 if own is None:
                     return view(request, *args, **kwargs)
                 found = own
-                viewer, known = class_and_generation(user)
-                remember_viewer(request, viewer, known)
-                key = _key(request, ("member", *viewer, *found.key))
-                current, entry = known, _entry(key, known)
+                viewer = viewer_of(request, cached_relations=True)
+                key = _key(request, ("member", *viewer.key, *found.key))
+                current, entry = viewer.generation, _entry(key, viewer.generation)
             elif settings.SESSION_COOKIE_NAME in request.COOKIES:
                 # A visitor with a session (messages, a signed-out member).
                 return view(request, *args, **kwargs)
@@ -362,6 +411,7 @@ def cache_page(
                 if found.on_hit is not None:
                     found.on_hit(meta)
                 response["X-Hearth-Cache"] = "hit"
+                setattr(request, HIT_ATTR, True)
                 return response
             response = view(request, *args, **kwargs)
             hole_nonce = getattr(request, holes.NONCE_ATTR, None)

@@ -125,9 +125,6 @@ def csrf(request: HttpRequest) -> dict[str, Any]:
 # --- Fillers ---------------------------------------------------------------------------
 
 
-NAV_TTL = 300
-
-
 @filler("nav")
 def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
     """The signed-in header, rendered once per member and kept in the cache
@@ -137,7 +134,6 @@ def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
     language. Only its CSRF marker differs between two requests: the stored
     HTML carries the nonce of the render that made it, swapped for this
     request's."""
-    from django.core.cache import cache
     from django.utils.translation import get_language
 
     from conversations.queries import header_counts
@@ -147,37 +143,47 @@ def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
     user = request.user
     if not user.is_authenticated:
         return {"": render_to_string("_partials/nav_user.html", request=request)}
-    notifications, conversations = header_counts(user)
+    counts = (
+        getattr(user, "hearth_unread_notifications", None),
+        getattr(user, "hearth_unread_conversations", None),
+    )
+    if getattr(request, page_cache.HIT_ATTR, False) and None not in counts:
+        # Served from the cache: no view ran since the user's row and its
+        # counts were read (accounts.backends), so they are current.
+        notifications, conversations = int(counts[0]), int(counts[1])  # type: ignore[arg-type]
+    else:
+        notifications, conversations = header_counts(user)
     request._hearth_unread_conversations = conversations  # type: ignore[attr-defined]
     request._hearth_unread_notifications = notifications  # type: ignore[attr-defined]
     work = work_nav(user)
-    digest, current = page_cache.viewer_of(request)
+    viewer = page_cache.viewer_of(request)
     match = request.resolver_match
     where = (match.view_name, match.app_name) if match else ("", "")
-    key = (
-        "nav:v1:"
-        + hashlib.sha256(
-            repr(
-                (
-                    user.pk,
-                    digest,
-                    current,
-                    notifications,
-                    conversations,
-                    work,
-                    where,
-                    get_language(),
-                )
-            ).encode()
-        ).hexdigest()
-    )
+    # Kept with the viewer (one entry per member and generation), under
+    # everything else it shows: the name and avatar as this request read
+    # them, the class, the counts, the page, the language.
+    variant = hashlib.sha256(
+        repr(
+            (
+                user.username,
+                user.display_name,
+                str(user.avatar),
+                viewer.digest,
+                notifications,
+                conversations,
+                work,
+                where,
+                get_language(),
+            )
+        ).encode()
+    ).hexdigest()[:32]
     mine = nonce(request)
-    stored = cache.get(key)  # an outage is a miss (config.resilience)
+    stored = viewer.navs.get(variant)
     if stored is not None:
         their_nonce, html = stored
         return {"": html.replace(f"@@{their_nonce}:", f"@@{mine}:")}
     html = render_to_string("_partials/nav_user.html", {"work": work}, request=request)
-    cache.set(key, (mine, html), NAV_TTL)
+    viewer.keep_nav(variant, (mine, html))
     return {"": html}
 
 

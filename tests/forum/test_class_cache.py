@@ -174,13 +174,13 @@ def _count(client: Client, url: str) -> int:
     )
 
 
-# user (its groups, moderator assignments and decision ownerships come from
-# the cache with the viewer's class, forum.cache.class_and_generation); then
-# the page's own: one query for the topic row with the reader's read and
+# user, with the header's unread counts (accounts.backends; its groups,
+# moderator assignments and decision ownerships come from the cache with the
+# viewer's class, forum.cache.load_viewer, and the header's HTML with them);
+# then the page's own: one query for the topic row with the reader's read and
 # watch state and the posts carrying any state of theirs (topic pages), or
-# their watch level (category), and the rows' read state (lists); the
-# header's unread conversations and notifications (its HTML is cached).
-PINNED = {"topic": 3, "topic last": 3, "home": 3, "category": 4, "latest": 3}
+# their watch level (category), and the rows' read state (lists).
+PINNED = {"topic": 2, "topic last": 2, "home": 2, "category": 3, "latest": 2}
 
 
 def _urls(forum) -> dict[str, str]:
