@@ -14,14 +14,20 @@ from accounts import actions, mentions, queries
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
-from forum.cache import cache_anonymous_page
+from forum.cache import Personal, cache_page
 from permissions import policy
 from permissions.policy import Perm
 from recognition import queries as recognition_queries
 
 
+def _profile_personal(request: HttpRequest, username: str) -> Personal:
+    """A profile shows its own member "your profile" (no message or ignore
+    buttons, and their own posts as they may read them): in the key."""
+    return Personal(key=(request.user.get_username() == username,))
+
+
 @require_GET
-@cache_anonymous_page
+@cache_page(_profile_personal)
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
     """A person and what they did, as far as the viewer may read it."""
     # A deleted account (privacy.actions.delete_account) keeps a page under

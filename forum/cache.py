@@ -270,8 +270,11 @@ def load_viewer(user: User, *, cached_relations: bool = True) -> Viewer:
     key = f"viewer:v2:{user.pk}"
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
-    if current is None:
-        return Viewer(user.pk, viewer_class(user), generation(), (), {})
+    if current is None:  # no generation yet (a fresh or flushed cache)
+        relations = _relations(user)
+        return Viewer(
+            user.pk, _user_part(user) + relations, generation(), relations, {}
+        )
     entry = found.get(key)
     if entry is not None and entry[0] != int(current):
         entry = None

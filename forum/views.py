@@ -21,7 +21,7 @@ from accounts.roles import TrustLevel
 from accounts.typing import AuthedHttpRequest
 from elsewhere import queries as elsewhere_queries
 from forum import actions, fragments, queries, search
-from forum.cache import PAGE_META_ATTR, Personal, cache_anonymous_page, cache_page
+from forum.cache import PAGE_META_ATTR, Personal, cache_page
 from forum.forms import (
     AskBrandForm,
     EditPostForm,
@@ -760,7 +760,7 @@ def preview_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_anonymous_page
+@cache_page(_no_personal_state)
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None

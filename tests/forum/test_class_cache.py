@@ -338,3 +338,31 @@ def test_a_new_moderator_gets_the_moderators_header_at_once(
     page = alice.get(url)
     assert b"Review (0)" in page.content
     assert b"Moderation log" in page.content
+
+
+def test_ones_own_hidden_topic_never_reaches_a_member_of_the_same_class(
+    forum, django_capture_on_commit_callbacks
+):
+    """Its author still sees a hidden topic in lists and search (the policy);
+    such a page is never stored for their class."""
+    from django.core.cache import cache as page_store
+
+    walt = make_user("walt_reader")  # alice's class
+    with django_capture_on_commit_callbacks(execute=True):
+        hidden = make_topic(forum["category"], walt, title="Gasket swap preinfusion")
+    Topic.objects.filter(pk=hidden.pk).update(is_hidden=True)  # as an admin edit
+    page_store.clear()
+    walt_client, alice = _client(walt), _client(forum["alice"])
+    for url in (
+        "/",
+        "/latest/",
+        forum["category"].get_absolute_url(),
+    ):
+        for _ in range(2):
+            own = walt_client.get(url)
+            assert b"label-hidden" in own.content, url  # their row, labelled
+            assert own.get("X-Hearth-Cache") != "hit", url
+        theirs = alice.get(url)
+        # (The home page's category card names a category's latest topic
+        # whatever its state, for visitors too: that is not a row.)
+        assert b"label-hidden" not in theirs.content, url
