@@ -50,6 +50,12 @@ page is kept under a key made of
   the page cannot be cached for them (a new member's own posts: their edit
   window closes with time).
 
+The viewer's relations (groups, moderator assignments, decision ownerships)
+and their header variants are kept in the cache per member, under the
+generation (``load_viewer``): a page served from the cache costs the user's
+row (with the header's counts, accounts.backends), the page's own personal
+state and cache reads.
+
 What differs between any two viewers is a *hole* (forum/holes.py): the
 header's own part (name, menu, counts), django.contrib.messages, each topic
 row's unread state and the CSRF token. The page is stored *before* its holes

@@ -15,7 +15,8 @@ for all the holes of one kind in one query, and render small templates.
 
 Kinds:
 
-* ``nav``: the signed-in header's own part (name, menu, counts, bell);
+* ``nav``: the signed-in header's own part (name, menu, counts, bell),
+  kept per member with their viewer entry (``_nav``);
 * ``messages``: django.contrib.messages for this request;
 * ``unread_class`` / ``unread_label``: a topic row's unread state
   (arg ``<topic pk>.<last post number>``; one ReadState query per page);
@@ -127,13 +128,14 @@ def csrf(request: HttpRequest) -> dict[str, Any]:
 
 @filler("nav")
 def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
-    """The signed-in header, rendered once per member and kept in the cache
-    under everything it shows: the viewer's class and the content generation
-    (name, avatar, role, which menu entries), every count in it (read fresh,
-    in one query for a member), the page it is on (``aria-current``) and the
-    language. Only its CSRF marker differs between two requests: the stored
-    HTML carries the nonce of the render that made it, swapped for this
-    request's."""
+    """The signed-in header, rendered once per variant and kept with the
+    viewer's cache entry (forum.cache.load_viewer, one per member and
+    generation) under everything it shows: name and avatar as this request
+    read them, the viewer's class, every count in it (read fresh: with the
+    user's row on a page served from the cache, else after the view), the
+    page it is on (``aria-current``) and the language. Only its CSRF marker
+    differs between two requests: the stored HTML carries the nonce of the
+    render that made it, swapped for this request's."""
     from django.utils.translation import get_language
 
     from conversations.queries import header_counts
