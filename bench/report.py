@@ -29,7 +29,7 @@ PAGES = [
 
 def export_line(export: dict[str, Any] | None) -> str:
     if not export:
-        return "- export: not measured"
+        return "- export: not measured in this run (above scale 1: `bench/run.py --export-only`)"
     return (
         f"- export (`export_forum`, the whole public forum): {export['seconds']:.1f} s, "
         f"{export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB written, peak memory "
