@@ -140,7 +140,7 @@ def _nav(request: HttpRequest, args: list[str]) -> dict[str, str]:
 
     from conversations.queries import header_counts
     from forum import cache as page_cache
-    from forum.templatetags.work_nav import work_nav
+    from forum.queries import work_nav
 
     user = request.user
     if not user.is_authenticated:

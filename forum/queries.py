@@ -24,6 +24,7 @@ from forum.models import (
     Topic,
 )
 from moderation.models import Flag, FlagStatus, ModerationAction
+from moderation.queries import WaitingWork, waiting_work
 from notifications.models import TopicWatch
 from permissions import policy
 from permissions.policy import Actor, Perm
@@ -376,6 +377,26 @@ def open_brand_requests(actor: Actor) -> QuerySet[BrandRequest]:
     reply to (a reply is the answer)."""
     answerable = policy.topics_open_to_replies(actor, Topic.objects.all())
     return _brand_requests(actor).filter(topic__in=answerable)
+
+
+@dataclass(frozen=True)
+class WorkNav:
+    """What the header offers each role (``work_nav``)."""
+
+    moderation: WaitingWork | None  # None: not a moderator
+    brand_requests: int | None  # None: not a representative
+    is_admin: bool
+
+
+def work_nav(user: Actor) -> WorkNav:
+    """A moderator's review and appeals counts, a representative's brand
+    queue count, whether the admin links show: one query for those who have
+    a queue, none for members and visitors."""
+    return WorkNav(
+        moderation=waiting_work(user),
+        brand_requests=brand_queue_size(user),
+        is_admin=policy.is_admin(user),
+    )
 
 
 def brand_queue_size(actor: Actor) -> int | None:
