@@ -364,6 +364,12 @@ def main() -> None:
         "--no-doc", action="store_true", help="don't write docs/benchmarks.md"
     )
     parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="pages, search and query counts only (no export, fan-out, health or "
+        "markup timing); still writes the results and the document",
+    )
+    parser.add_argument(
         "--import-only",
         action="store_true",
         help="generate and import the dataset if needed, print the import time and stop",
@@ -471,11 +477,14 @@ def main() -> None:
         return
     # Export time grows with the forum (16.7 s at scale 0.1): at scale 10 it
     # would add most of an hour to the run; `--export-only` times it there.
-    export_out = export_timing(env, args.scale) if float(args.scale) <= 1 else None
-    fanout_out = fanout(env, [int(n) for n in args.watchers.split(",")])
-    health_out = health(env)
-    log("timing the markup tests' pathological inputs (CPU per render)")
-    markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
+    export_out = fanout_out = health_out = markup_out = None
+    if not args.pages_only:
+        if float(args.scale) <= 1:
+            export_out = export_timing(env, args.scale)
+        fanout_out = fanout(env, [int(n) for n in args.watchers.split(",")])
+        health_out = health(env)
+        log("timing the markup tests' pathological inputs (CPU per render)")
+        markup_out = run([PY, "-m", "bench.markup"], env=env).strip()
     outcome = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scale": args.scale,
