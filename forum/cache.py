@@ -86,7 +86,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import LazyObject, empty
 
 from accounts.models import Brand, CommunityGroup, GroupMembership, User
 from config import db_router
@@ -208,17 +207,6 @@ def _relations(user: User) -> tuple[Any, ...]:
     )
 
 
-def _real(user: User) -> User:
-    """The user behind ``request.user``'s lazy proxy."""
-    if isinstance(user, LazyObject):
-        lazy: Any = user
-        if lazy._wrapped is empty:
-            lazy._setup()
-        real: User = lazy._wrapped
-        return real
-    return user
-
-
 def _viewer_key(user: User) -> str:
     return f"viewer:v1:{user.pk}"
 
@@ -289,7 +277,7 @@ def load_viewer(user: User, *, cached_relations: bool = True) -> Viewer:
         groups, assignments, scopes = relations
         # The rest of the request (the policy, the header) reads them from
         # the user object: no query for them either.
-        real = _real(user)
+        real = policy.unwrap(user)
         real.__dict__.setdefault(
             "_memberships", (frozenset(groups), frozenset(assignments))
         )

@@ -205,6 +205,11 @@ def _unwrap(actor: Actor) -> Actor:
     return actor
 
 
+def unwrap(actor: Actor) -> Actor:
+    """The real user behind ``request.user`` (forum.cache primes it)."""
+    return _unwrap(actor)
+
+
 def check(actor: Actor, perm: Perm | str, obj: Any) -> Decision:
     return _RULES[Perm(perm)](_unwrap(actor), obj)
 
