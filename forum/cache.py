@@ -207,8 +207,9 @@ def _relations(user: User) -> tuple[Any, ...]:
     )
 
 
-def _viewer_key(user: User) -> str:
-    return f"viewer:v1:{user.pk}"
+def _viewer_key(user_pk: int) -> str:
+    """The cache key of a member's viewer entry (``load_viewer``)."""
+    return f"viewer:v2:{user_pk}"
 
 
 @dataclass
@@ -234,7 +235,7 @@ class Viewer:
         while len(self.navs) > NAV_VARIANTS:
             del self.navs[next(iter(self.navs))]
         cache.set(
-            f"viewer:v2:{self.user_pk}",
+            _viewer_key(self.user_pk),
             (self.generation, self.relations, self.navs),
             ttl(),
         )
@@ -261,7 +262,7 @@ def load_viewer(user: User, *, cached_relations: bool = True) -> Viewer:
     checks read the relations anyway) they are read from the database, so
     such a page runs the same queries whatever the cache holds; only the
     header variants come from the entry."""
-    key = f"viewer:v2:{user.pk}"
+    key = _viewer_key(user.pk)
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
     if current is None:  # no generation yet (a fresh or flushed cache)
