@@ -33,3 +33,65 @@ def test_resync_counters_repairs_drifted_counters(category, member, other_member
     )
     assert Tag.objects.get().topic_count == 1
     assert Post.objects.get(pk=reply.pk).like_count == 1
+
+
+def test_resync_counts_only_live_rows_and_points_at_the_newest_live_ones(
+    category, member
+):
+    """Deleted posts and topics drop out of every count; pointers skip them."""
+    from django.utils import timezone
+
+    from forum.models import Like
+
+    kept = make_topic(category, member, replies=3)
+    last = Post.objects.get(topic=kept, number=4)
+    liked = Post.objects.get(topic=kept, number=2)
+    actions.like_post(make_user(), liked)
+    actions.like_post(make_user(), liked)
+    Post.objects.filter(pk=last.pk).update(deleted_at=timezone.now())
+    make_tag("gone")
+    gone = make_topic(category, member, replies=1, tags=["gone"])
+    Topic.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    # A post that claims likes nobody gave, and a topic that lost them all.
+    claimed = Post.objects.get(topic=kept, number=3)
+    Post.objects.filter(pk=claimed.pk).update(like_count=4)
+    empty_tag = make_tag("unused")
+    Tag.objects.filter(pk=empty_tag.pk).update(topic_count=3)
+    other = make_topic(category, member)
+    Topic.objects.filter(pk=other.pk).update(
+        last_posted_at=timezone.now() - timezone.timedelta(days=1)
+    )
+
+    call_command("resync_counters")
+
+    kept.refresh_from_db()
+    category.refresh_from_db()
+    # Numbers are never reused: the deleted post's number stays the last one.
+    assert kept.last_post_number == 4
+    assert kept.reply_count == 2
+    assert kept.last_post.number == 3
+    assert kept.first_post.number == 1
+    assert kept.like_count == Like.objects.filter(post__topic=kept).count() == 2
+    assert Post.objects.get(pk=liked.pk).like_count == 2
+    assert Post.objects.get(pk=claimed.pk).like_count == 0
+    # The deleted topic counts nowhere; its tag counts no topic.
+    assert category.topic_count == 2
+    assert category.post_count == 3 + 1  # kept's live posts and other's opening post
+    assert category.last_topic == kept
+    assert category.last_posted_at == kept.last_posted_at
+    assert Tag.objects.get(name="gone").topic_count == 0
+    assert Tag.objects.get(pk=empty_tag.pk).topic_count == 0
+
+
+def test_resync_of_correct_counters_writes_nothing(category, member):
+    """A second run finds every counter right and corrects no row."""
+    from forum.management.commands.resync_counters import resync_counters
+
+    make_tag("burrs")
+    make_topic(category, member, replies=2, tags=["burrs"])
+    Category.objects.create(name="Empty", slug="empty")
+    resync_counters()
+
+    assert set(resync_counters().values()) == {0}
+    empty = Category.objects.get(slug="empty")
+    assert (empty.topic_count, empty.post_count, empty.last_topic) == (0, 0, None)
