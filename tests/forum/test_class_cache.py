@@ -363,6 +363,6 @@ def test_ones_own_hidden_topic_never_reaches_a_member_of_the_same_class(
             assert b"label-hidden" in own.content, url  # their row, labelled
             assert own.get("X-Hearth-Cache") != "hit", url
         theirs = alice.get(url)
-        # (The home page's category card names a category's latest topic
-        # whatever its state, for visitors too: that is not a row.)
+        # (The category cards never name a hidden topic:
+        # tests/forum/test_category_card_latest.py.)
         assert b"label-hidden" not in theirs.content, url
