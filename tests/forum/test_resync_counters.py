@@ -95,3 +95,24 @@ def test_resync_of_correct_counters_writes_nothing(category, member):
     assert set(resync_counters().values()) == {0}
     empty = Category.objects.get(slug="empty")
     assert (empty.topic_count, empty.post_count, empty.last_topic) == (0, 0, None)
+
+
+def test_resync_drops_cached_pages_showing_the_wrong_counters(category, member, client):
+    """An import writes rows without the actions that invalidate pages and ends
+    with this repair: a page cached with the wrong figures is not served again."""
+    from django.core.cache import cache
+
+    make_topic(category, member, title="Steam wand drips")
+    Category.objects.update(topic_count=7)  # bulk-written, as an import does
+    cache.clear()
+    client.get("/")
+    stale = client.get("/")
+    assert stale.get("X-Hearth-Cache") == "hit"
+    assert "<dd>7</dd>" in stale.text
+
+    call_command("resync_counters")
+
+    fresh = client.get("/")
+    assert fresh.get("X-Hearth-Cache") != "hit"
+    assert "<dd>7</dd>" not in fresh.text
+    assert "<dd>1</dd>" in fresh.text

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from forum.cache import bump_on_commit
 from forum.models import Category, Like, Post, Tag, Topic
 
 
@@ -136,7 +137,12 @@ WHERE s.id = g.id AND g.topic_count <> s.n
 
 
 def resync_counters() -> dict[str, int]:
-    """Repair every counter; returns how many rows each statement corrected."""
+    """Repair every counter; returns how many rows each statement corrected.
+
+    Cached pages show the counters, and the rows it fixes (like an import's,
+    which ends here) were written without the actions that invalidate pages:
+    the page cache's generation is bumped once the repair commits.
+    """
     tables = _tables()
     corrected: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -149,6 +155,7 @@ def resync_counters() -> dict[str, int]:
         ):
             cursor.execute(sql.format(**tables))
             corrected[name] = cursor.rowcount
+        bump_on_commit()
     return corrected
 
 
