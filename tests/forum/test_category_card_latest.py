@@ -89,9 +89,7 @@ def test_a_card_with_only_hidden_or_deleted_topics_says_no_topics(cards, client)
     assert "No topics yet" in page
 
 
-def test_stale_pointers_cost_one_query_for_all_cards(
-    cards, client, member, settings, django_assert_max_num_queries
-):
+def test_stale_pointers_cost_one_query_for_all_cards(cards, client, member, settings):
     """However many cards point at hidden topics, their replacements are one query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
