@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 
@@ -59,7 +61,7 @@ def test_resync_counts_only_live_rows_and_points_at_the_newest_live_ones(
     Tag.objects.filter(pk=empty_tag.pk).update(topic_count=3)
     other = make_topic(category, member)
     Topic.objects.filter(pk=other.pk).update(
-        last_posted_at=timezone.now() - timezone.timedelta(days=1)
+        last_posted_at=timezone.now() - dt.timedelta(days=1)
     )
 
     call_command("resync_counters")
