@@ -418,8 +418,10 @@ def reply_to_topic(
             last_posted_at=now,
             last_poster_name=author.name,
         )
+        # A category's "latest" names public topics only (forum.queries.roll_up).
+        latest = {} if topic.is_hidden else {"last_topic": topic, "last_posted_at": now}
         Category.objects.filter(pk=topic.category_id).update(
-            post_count=F("post_count") + 1, last_topic=topic, last_posted_at=now
+            post_count=F("post_count") + 1, **latest
         )
         _update_search_vector(post)
         _mark_read(author, topic, number)
@@ -556,7 +558,9 @@ def _delete_topic(topic: Topic, now: datetime, first: Post) -> None:
         topic_count=Greatest(F("topic_count") - 1, 0)
     )
     newest = (
-        Topic.objects.filter(category_id=topic.category_id, deleted_at__isnull=True)
+        Topic.objects.filter(
+            category_id=topic.category_id, deleted_at__isnull=True, is_hidden=False
+        )
         .order_by("-last_posted_at", "-pk")
         .values_list("pk", "last_posted_at")
         .first()

@@ -69,41 +69,19 @@ def visible_categories(actor: Actor) -> list[Category]:
 
 
 def _public_latest(categories: Sequence[Category]) -> None:
-    """Point each category's `last_topic` at its newest topic everyone may see.
+    """Never let a card name a topic that is not public.
 
-    The stored pointer follows posting; an admin can hide that topic afterwards
-    (a plain save), and a card must not name it. Categories whose pointer is
-    hidden or deleted get their newest public topic in one query for all of them,
-    none when no pointer is stale. Moderators see the same public card: the page
-    is cached per viewer class, and the card is about activity, not moderation.
+    The stored pointer names the newest public topic: the actions that post,
+    delete and move keep it so, and resync_counters (the end of every import)
+    recomputes it. A row edited by hand behind their back (a topic hidden in the
+    database) can leave it naming a hidden or deleted topic; such a pointer is
+    dropped here, without a query, until the next resync_counters.
     """
-    stale = [
-        c
-        for c in categories
-        if c.last_topic is not None
-        and (c.last_topic.is_hidden or c.last_topic.deleted_at is not None)
-    ]
-    if not stale:
-        return
-    newest = (
-        Topic.objects.filter(
-            category_id=OuterRef("pk"), is_hidden=False, deleted_at__isnull=True
-        )
-        .order_by("-last_posted_at", "-pk")
-        .values("pk")[:1]
-    )
-    replacements = {
-        t.category_id: t
-        for t in Topic.objects.filter(
-            pk__in=Category.objects.filter(pk__in=[c.pk for c in stale])
-            .annotate(newest=Subquery(newest))
-            .values("newest")
-        )
-    }
-    for category in stale:
-        replacement = replacements.get(category.pk)
-        category.last_topic = replacement
-        category.last_posted_at = replacement.last_posted_at if replacement else None
+    for category in categories:
+        newest = category.last_topic
+        if newest is not None and (newest.is_hidden or newest.deleted_at is not None):
+            category.last_topic = None
+            category.last_posted_at = None
 
 
 def roll_up(categories: Sequence[Category]) -> None:

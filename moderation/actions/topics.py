@@ -701,10 +701,12 @@ def _add_to_category(category_id: int, *, topics: int, posts: int) -> None:
 
 
 def _refresh_latest(category_ids: Sequence[int]) -> None:
-    """Recompute each category's latest topic (as resync_counters does)."""
+    """Recompute each category's latest public topic (as resync_counters does)."""
     for category_id in dict.fromkeys(category_ids):
         newest = (
-            Topic.objects.filter(category_id=category_id, deleted_at__isnull=True)
+            Topic.objects.filter(
+                category_id=category_id, deleted_at__isnull=True, is_hidden=False
+            )
             .order_by("-last_posted_at", "-pk")
             .values_list("pk", "last_posted_at")
             .first()

@@ -84,7 +84,8 @@ WHERE like_count <> 0
   AND NOT EXISTS (SELECT 1 FROM {like} k WHERE k.post_id = {post}.id)
 """
 
-# Topic and post counts of live topics, and the newest live topic, per category.
+# Topic and post counts of live topics, and the newest public topic (live, not
+# hidden: the one a category card may name), per category.
 CATEGORIES = """
 UPDATE {category} AS c SET
     topic_count = s.topics,
@@ -97,9 +98,11 @@ FROM (
            COALESCE(pc.posts, 0) AS posts,
            (SELECT n.id FROM {topic} n
              WHERE n.category_id = cc.id AND n.deleted_at IS NULL
+               AND n.is_hidden = FALSE
              ORDER BY n.last_posted_at DESC, n.id DESC LIMIT 1) AS newest_id,
            (SELECT MAX(n.last_posted_at) FROM {topic} n
-             WHERE n.category_id = cc.id AND n.deleted_at IS NULL) AS newest_at
+             WHERE n.category_id = cc.id AND n.deleted_at IS NULL
+               AND n.is_hidden = FALSE) AS newest_at
     FROM {category} cc
     LEFT JOIN (
         SELECT category_id, COUNT(*) AS topics FROM {topic}
