@@ -42,7 +42,9 @@ from typing import IO, Any
 
 DEFAULT_SEED = 20251123
 BASE = {"users": 2000, "categories": 12, "topics": 10000, "posts": 200000}
-# The giant topics (deep pagination): their number scales, their sizes don't.
+# The giant topics (deep pagination): their number scales, their sizes don't,
+# except the largest one's above scale 1 (issue 21: scale 10 has a 15,000-post
+# topic, so its last page is measured ten times deeper than scale 1's).
 GIANT_SIZES = [1500, 900, 640, 520]
 NON_GIANT_CAP = 400  # every other topic has fewer than 500 posts
 START = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
@@ -358,6 +360,15 @@ def _dump(fh: IO[str], obj: dict[str, Any]) -> None:
     fh.write(line + "\n")
 
 
+def giant_sizes(scale: float) -> list[int]:
+    """The giant topics' sizes at *scale*: their number scales; the largest
+    grows with the scale above 1 (1,500 posts up to scale 1, 15,000 at 10)."""
+    n_giants = max(1, round(len(GIANT_SIZES) * scale))
+    giants = [GIANT_SIZES[i % len(GIANT_SIZES)] for i in range(n_giants)]
+    giants[0] = GIANT_SIZES[0] * max(1, round(scale))
+    return giants
+
+
 def generate(
     out: Path, *, scale: float = 1.0, seed: int = DEFAULT_SEED
 ) -> dict[str, Any]:
@@ -365,8 +376,7 @@ def generate(
     n_users = max(20, round(BASE["users"] * scale))
     n_cats = BASE["categories"]
     n_topics = max(n_cats * 2, round(BASE["topics"] * scale))
-    n_giants = max(1, round(len(GIANT_SIZES) * scale))
-    giants = [GIANT_SIZES[i % len(GIANT_SIZES)] for i in range(n_giants)]
+    giants = giant_sizes(scale)
     n_posts = max(sum(giants) + n_topics, round(BASE["posts"] * scale))
     out.mkdir(parents=True, exist_ok=True)
 

@@ -71,6 +71,17 @@ def test_records_have_the_importers_required_fields_and_dense_ids(tmp_path):
     assert meta["topic_size"]["max"] == dataset.GIANT_SIZES[0]
 
 
+def test_the_largest_topic_grows_with_the_scale_above_one():
+    """Scale 10's largest topic has 15,000 posts (issue 21); scale 1 and below
+    keep 1,500, so their pages are measured as before."""
+    assert dataset.giant_sizes(0.1) == [1500]
+    assert dataset.giant_sizes(1) == dataset.GIANT_SIZES
+    at_ten = dataset.giant_sizes(10)
+    assert at_ten[0] == 15000
+    assert len(at_ten) == 40
+    assert at_ten[1:4] == dataset.GIANT_SIZES[1:]
+
+
 def test_command_line_needs_only_the_standard_library(tmp_path):
     """CI and `make bench` run it as a script; -S -E: no site-packages, no
     environment (no Django, no virtualenv)."""
