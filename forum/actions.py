@@ -545,6 +545,19 @@ def delete_post(actor: User, post: Post) -> Post:
     return post
 
 
+def newest_public_topic(category_id: int) -> tuple[int, datetime] | None:
+    """(pk, last_posted_at) of the topic a category's card names as its latest:
+    the newest live, not hidden one (resync_counters computes the same)."""
+    return (
+        Topic.objects.filter(
+            category_id=category_id, deleted_at__isnull=True, is_hidden=False
+        )
+        .order_by("-last_posted_at", "-pk")
+        .values_list("pk", "last_posted_at")
+        .first()
+    )
+
+
 def _delete_topic(topic: Topic, now: datetime, first: Post) -> None:
     """Soft-delete *topic* (its first post already is): out of lists, counts,
     tags and its category's "latest"."""
@@ -557,14 +570,7 @@ def _delete_topic(topic: Topic, now: datetime, first: Post) -> None:
     Tag.objects.filter(topics=topic).update(
         topic_count=Greatest(F("topic_count") - 1, 0)
     )
-    newest = (
-        Topic.objects.filter(
-            category_id=topic.category_id, deleted_at__isnull=True, is_hidden=False
-        )
-        .order_by("-last_posted_at", "-pk")
-        .values_list("pk", "last_posted_at")
-        .first()
-    )
+    newest = newest_public_topic(topic.category_id)
     Category.objects.filter(pk=topic.category_id, last_topic=topic).update(
         last_topic_id=newest[0] if newest else None,
         last_posted_at=newest[1] if newest else None,

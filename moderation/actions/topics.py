@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from forum.actions import _update_search_vector, clean_title
+from forum.actions import _update_search_vector, clean_title, newest_public_topic
 from forum.models import Category, Post, ReadState, Tag, Topic
 from ideas.actions import carry_votes_on_merge
 from moderation.log import clean_rule_and_reason, record_action
@@ -703,14 +703,7 @@ def _add_to_category(category_id: int, *, topics: int, posts: int) -> None:
 def _refresh_latest(category_ids: Sequence[int]) -> None:
     """Recompute each category's latest public topic (as resync_counters does)."""
     for category_id in dict.fromkeys(category_ids):
-        newest = (
-            Topic.objects.filter(
-                category_id=category_id, deleted_at__isnull=True, is_hidden=False
-            )
-            .order_by("-last_posted_at", "-pk")
-            .values_list("pk", "last_posted_at")
-            .first()
-        )
+        newest = newest_public_topic(category_id)
         Category.objects.filter(pk=category_id).update(
             last_topic_id=newest[0] if newest else None,
             last_posted_at=newest[1] if newest else None,
