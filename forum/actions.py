@@ -60,6 +60,7 @@ from forum.models import (
     Topic,
     peer_reply_q,
 )
+from forum.queries import newest_public_topic
 from groups.actions import check_group_mentions, record_group_mentions
 from groups.queries import mentionable_groups
 from images.actions import enqueue_post_images
@@ -543,19 +544,6 @@ def delete_post(actor: User, post: Post) -> Post:
         recompute_topic_awards_on_commit(topic.pk)
         bump_on_commit()
     return post
-
-
-def newest_public_topic(category_id: int) -> tuple[int, datetime] | None:
-    """(pk, last_posted_at) of the topic a category's card names as its latest:
-    the newest live, not hidden one (resync_counters computes the same)."""
-    return (
-        Topic.objects.filter(
-            category_id=category_id, deleted_at__isnull=True, is_hidden=False
-        )
-        .order_by("-last_posted_at", "-pk")
-        .values_list("pk", "last_posted_at")
-        .first()
-    )
 
 
 def _delete_topic(topic: Topic, now: datetime, first: Post) -> None:

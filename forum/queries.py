@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, connections, router
@@ -478,4 +479,17 @@ def user_bookmarks(user: User) -> QuerySet[Bookmark]:
         # Bookmark declares post_visible; the django-stubs plugin calls it a redefinition.
         .annotate(post_visible=Exists(visible))  # type: ignore[no-redef]
         .order_by("-created_at", "-pk")
+    )
+
+
+def newest_public_topic(category_id: int) -> tuple[int, datetime] | None:
+    """(pk, last_posted_at) of the topic a category's card names as its latest:
+    the newest live, not hidden one (resync_counters computes the same)."""
+    return (
+        Topic.objects.filter(
+            category_id=category_id, deleted_at__isnull=True, is_hidden=False
+        )
+        .order_by("-last_posted_at", "-pk")
+        .values_list("pk", "last_posted_at")
+        .first()
     )

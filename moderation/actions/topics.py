@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from forum.actions import _update_search_vector, clean_title, newest_public_topic
+from forum.actions import _update_search_vector, clean_title
 from forum.models import Category, Post, ReadState, Tag, Topic
+from forum.queries import newest_public_topic
 from ideas.actions import carry_votes_on_merge
 from moderation.log import clean_rule_and_reason, record_action
 from moderation.models import ActionKind, ModerationAction, Rule
