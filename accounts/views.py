@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.typing import AuthedHttpRequest
 from forum.cache import Personal, cache_page
+from forum.paging import DeepPaginator
 from permissions import policy
 from permissions.policy import Perm
 from recognition import queries as recognition_queries
@@ -39,7 +39,7 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
         username=username,
     )
     done = recognition_queries.profile(request.user, profile)
-    page = Paginator(done.posts, recognition_queries.POSTS_PER_PAGE).get_page(
+    page = DeepPaginator(done.posts, recognition_queries.POSTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(

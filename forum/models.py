@@ -236,12 +236,48 @@ class Topic(models.Model):
     class Meta:
         ordering = ["-is_pinned", "-last_posted_at"]
         indexes = [
+            # A category's list in its order, with the columns the visibility
+            # rules and the solved filter test: a deep page skips over index
+            # entries, not rows (forum.paging).
             models.Index(
-                fields=["category", "-is_pinned", "-last_posted_at"],
-                name="topic_category_activity",
+                fields=[
+                    "category",
+                    "-is_pinned",
+                    "-last_posted_at",
+                    "-id",
+                    "deleted_at",
+                    "is_hidden",
+                    "author",
+                    "is_solved",
+                ],
+                name="topic_category_list",
             ),
+            # A narrow copy of what joins from posts to their topic test (may
+            # the viewer read it? is this post its accepted answer?): a
+            # profile's counts read it instead of the topic rows.
             models.Index(
-                fields=["-is_pinned", "-last_posted_at"], name="topic_activity"
+                fields=[
+                    "id",
+                    "category",
+                    "deleted_at",
+                    "is_hidden",
+                    "author",
+                    "accepted_post",
+                ],
+                name="topic_visibility",
+            ),
+            # /latest/ in its order, with the columns of the visibility rules.
+            models.Index(
+                fields=[
+                    "-is_pinned",
+                    "-last_posted_at",
+                    "-id",
+                    "category",
+                    "deleted_at",
+                    "is_hidden",
+                    "author",
+                ],
+                name="topic_list_activity",
             ),
             models.Index(fields=["-last_posted_at"], name="topic_latest"),
             models.Index(
@@ -346,7 +382,21 @@ class Post(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            # A member's posts newest first, with what the profile filters on:
+            # its counts and deep pages read the index alone (forum.paging).
+            models.Index(
+                fields=[
+                    "author",
+                    "-created_at",
+                    "-id",
+                    "topic",
+                    "deleted_at",
+                    "is_hidden",
+                    "removed_at",
+                    "number",
+                ],
+                name="post_author_list",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,6 +41,7 @@ from forum.models import (
     Tag,
     Topic,
 )
+from forum.paging import DeepPaginator
 from forum.revisions import revision_diffs
 from ideas import queries as ideas_queries
 from notifications.models import CategoryWatch
@@ -65,7 +66,7 @@ def _paginate(
     queryset: QuerySet[Any] | Sequence[Any],
     per_page: int = queries.TOPICS_PER_PAGE,
 ) -> Page[Any]:
-    paginator = Paginator(queryset, per_page)
+    paginator = DeepPaginator(queryset, per_page)
     return paginator.get_page(_page_number(request))
 
 
