@@ -95,8 +95,11 @@ def profile(viewer: Actor, user: User) -> Profile:
     accepted_qs = shown.filter(
         topic__accepted_post_id=F("pk"), number__gt=1, topic__author__isnull=False
     ).exclude(topic__author_id=F("author_id"))
+    # The few shown are picked by key first (indexes only), then read whole.
+    newest_accepted = accepted_qs.order_by("-created_at", "-pk").values("pk")
     accepted = list(
-        accepted_qs.select_related("topic", "topic__category")
+        accepted_qs.filter(pk__in=newest_accepted[:RECENT_ACCEPTED])
+        .select_related("topic", "topic__category")
         .defer("body_html", "body_source", "search_vector")
         .order_by("-created_at", "-pk")[:RECENT_ACCEPTED]
     )
