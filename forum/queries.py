@@ -295,6 +295,7 @@ def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
                      THEN 1 ELSE 0 END AS flagged
             FROM {post} p
             WHERE p.topic_id = %s AND p.number >= %s AND p.number <= %s
+            ORDER BY p.number LIMIT %s
         ) mine
         WHERE author_id = %s OR liked = 1 OR note IS NOT NULL OR flagged = 1
         ORDER BY 1, 2"""  # noqa: S608 (table names only)
@@ -307,6 +308,9 @@ def reader_page(user: User, topic_id: int, page: int) -> ReaderPage | None:
         topic_id,
         (page - 1) * POSTS_PER_PAGE + 1,
         page * POSTS_PER_PAGE,
+        # At most a page matches; the LIMIT keeps the plan on (topic, number)
+        # on a large topic's first page (see topic_posts).
+        POSTS_PER_PAGE,
         user.pk,
     ]
     # A raw cursor bypasses the database router: ask it, so this read goes
